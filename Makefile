@@ -1,0 +1,44 @@
+# platlas: the two commands (`make demo`, `make test`) and their parts.
+# Every target installs what is missing first (Debian packages via scripts/install-deps.sh).
+
+SHELL := /bin/bash
+SWIFT ?= swift
+RELEASE_BIN := .build/release
+export OPENBLAS_NUM_THREADS ?= 1
+export OMPI_ALLOW_RUN_AS_ROOT ?= 1
+export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM ?= 1
+export OMPI_MCA_rmaps_base_oversubscribe ?= 1
+
+.PHONY: all deps build debug demo test unit-test mpi-test slurm-test bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product platlas
+	$(SWIFT) build -c release --product platlas-mpi-tests
+
+debug: deps
+	$(SWIFT) build
+
+demo: build
+	@scripts/demo.sh
+
+test: build
+	$(SWIFT) test
+	Tests/mpi/run.sh $(RELEASE_BIN)
+	@echo "make test: all suites passed"
+
+unit-test: deps
+	$(SWIFT) test
+
+mpi-test: build
+	Tests/mpi/run.sh $(RELEASE_BIN)
+
+bench: build
+	@scripts/bench.sh
+
+clean:
+	rm -rf .build demo-output

@@ -1,0 +1,32 @@
+// Parallel HDF5 for Swift: the real header plus accessors for the constants that are macros
+// (comma expressions that Swift cannot import) and H5P_DEFAULT as a real hid_t.
+#ifndef PLATLAS_CHDF5_SHIM_H
+#define PLATLAS_CHDF5_SHIM_H
+#include <hdf5.h>
+#ifndef H5_HAVE_PARALLEL
+#error "platlas needs a parallel HDF5 build (Debian: libhdf5-openmpi-dev, pkg-config hdf5-openmpi)"
+#endif
+
+static inline hid_t chdf5_p_default(void) { return H5P_DEFAULT; }
+static inline hid_t chdf5_s_all(void) { return H5S_ALL; }
+static inline hsize_t chdf5_s_unlimited(void) { return H5S_UNLIMITED; }
+
+static inline hid_t chdf5_native_double(void) { return H5T_NATIVE_DOUBLE; }
+static inline hid_t chdf5_native_int64(void) { return H5T_NATIVE_INT64; }
+static inline hid_t chdf5_native_uint64(void) { return H5T_NATIVE_UINT64; }
+static inline hid_t chdf5_native_int32(void) { return H5T_NATIVE_INT32; }
+static inline hid_t chdf5_native_uint8(void) { return H5T_NATIVE_UINT8; }
+static inline hid_t chdf5_c_s1(void) { return H5T_C_S1; }
+
+static inline hid_t chdf5_p_file_access(void) { return H5P_FILE_ACCESS; }
+static inline hid_t chdf5_p_file_create(void) { return H5P_FILE_CREATE; }
+static inline hid_t chdf5_p_dataset_create(void) { return H5P_DATASET_CREATE; }
+static inline hid_t chdf5_p_dataset_xfer(void) { return H5P_DATASET_XFER; }
+static inline hid_t chdf5_p_link_create(void) { return H5P_LINK_CREATE; }
+
+static inline unsigned chdf5_f_acc_trunc(void) { return H5F_ACC_TRUNC; }
+static inline unsigned chdf5_f_acc_excl(void) { return H5F_ACC_EXCL; }
+static inline unsigned chdf5_f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
+static inline unsigned chdf5_f_acc_rdwr(void) { return H5F_ACC_RDWR; }
+static inline hid_t chdf5_e_default(void) { return H5E_DEFAULT; }
+#endif

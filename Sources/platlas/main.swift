@@ -1,0 +1,2 @@
+import PLAtlasCore
+print(platlasVersion)

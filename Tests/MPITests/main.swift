@@ -1,0 +1,2 @@
+import MPI
+withMPI { world in print(world.rank) }
