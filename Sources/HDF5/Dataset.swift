@@ -9,7 +9,7 @@ public struct Dataset: ~Copyable {
     init(location: Location) { self.location = location }
 
     deinit {
-        if H5.isValid(location.id) { try? H5.closeDataset(location.id) }
+        if location.file.deinitMayClose, H5.isValid(location.id) { try? H5.closeDataset(location.id) }
     }
 
     /// Closes the dataset. Collective in a parallel file. `H5Dclose`

@@ -1,4 +1,4 @@
-import MPI
+import MPI  // Communicator
 
 /// How `File.open` opens a file.
 public enum FileMode: Sendable {
@@ -26,8 +26,7 @@ public struct File: ~Copyable {
     }
 
     deinit {
-        if context.isParallel && !mpiIsRunning { return }
-        if H5.isValid(id) { try? H5.closeFile(id) }
+        if context.deinitMayClose, H5.isValid(id) { try? H5.closeFile(id) }
     }
 
     /// Creates `path`, truncating any existing file. With a communicator the file is parallel

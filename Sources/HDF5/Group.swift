@@ -18,7 +18,7 @@ public struct Group: ~Copyable {
     }
 
     deinit {
-        if owns, H5.isValid(location.id) { try? H5.closeGroup(location.id) }
+        if owns, location.file.deinitMayClose, H5.isValid(location.id) { try? H5.closeGroup(location.id) }
     }
 
     /// Closes the group (a no-op for the root view). Collective in a parallel file. `H5Gclose`

@@ -1,8 +1,14 @@
+import MPI
+
 /// What every object of a file needs to know about the file: whether it is parallel and this
 /// process's rank in the file's communicator (0 for serial files).
 struct FileContext: Sendable {
     var isParallel: Bool
     var rank: Int
+
+    /// Whether a `deinit` may still close objects of the file: always for serial files; for
+    /// parallel ones only while MPI runs (`MPI_Finalize` has the library close everything).
+    var deinitMayClose: Bool { !isParallel || mpiIsRunning }
 }
 
 /// A non-owning reference to an open group, dataset or file (the file standing for its root

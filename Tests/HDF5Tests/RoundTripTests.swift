@@ -116,6 +116,23 @@ extension HDF5Tests {
             try file.close()
         }
 
+        @Test("a serial file dropped without close() is closed by its deinit")
+        func deinitClosesSerialFile() throws {
+            let scratch = try Scratch()
+            defer { scratch.cleanUp() }
+            let path = scratch.path("dropped.h5")
+            do {
+                let file = try File.create(path)
+                let dataset = try file.root.createDataset("d", type: .int32, shape: [2])
+                try dataset.write([Int32(4), 5], start: [0], count: [2])
+                _ = consume dataset
+                _ = consume file
+            }
+            let file = try File.open(path)
+            #expect(try file.root.readInt32s("d").values == [4, 5])
+            try file.close()
+        }
+
         @Test("reopening read-write adds to a file; create truncates it")
         func reopen() throws {
             let scratch = try Scratch()

@@ -112,6 +112,23 @@ var parallelHDF5Cases: [TestCase] { [
         }
         try world.barrier()
     },
+    TestCase(name: "parallel HDF5: a file dropped by every rank at once is closed by deinit") { world, workdir, expect in
+        let path = workdir + "/dropped.h5"
+        do {
+            let file = try File.create(path, communicator: world)
+            let dataset = try file.root.createDataset("ranks", type: .int64, shape: [world.size])
+            try dataset.write([Int64(world.rank)], start: [world.rank], count: [1])
+            _ = consume dataset
+            _ = consume file  // every rank drops it here: the collective close in deinit is safe
+        }
+        try world.barrier()
+        if world.isRoot {
+            let file = try File.open(path)
+            expect.expectEqual(try file.root.readInt64s("ranks").values, (0..<world.size).map(Int64.init), "/ranks")
+            try file.close()
+        }
+        try world.barrier()
+    },
     TestCase(name: "parallel HDF5: a missing file fails on every rank") { world, workdir, expect in
         var message = ""
         do throws(HDF5Error) {
