@@ -29,4 +29,5 @@ static inline unsigned chdf5_f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline unsigned chdf5_f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned chdf5_f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline hid_t chdf5_e_default(void) { return H5E_DEFAULT; }
+static inline size_t chdf5_t_variable(void) { return H5T_VARIABLE; }
 #endif

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Multi-rank tests: runs the platlas-mpi-tests driver under mpirun with 1, 2 and 4 ranks
-# (oversubscribed), then checks the parallel HDF5 files it wrote with h5dump.
+# (oversubscribed), checks that the driver reports a deliberate failure, then checks the
+# parallel HDF5 files it wrote independently of the wrapper: with h5dump (exact values of
+# /rows and /values of the 4-rank file) and with /usr/bin/python3 + h5py (every dataset and
+# attribute of every file). The formulas are those of Tests/MPITests/ParallelHDF5Cases.swift.
+# Exits 0 only if everything passed; prints a summary line.
 set -euo pipefail
 bin=${1:-.build/release}
 work=$(mktemp -d)
@@ -11,13 +15,110 @@ for v in $(env | grep -oE '^(OMPI_MCA_[A-Za-z0-9_]*|PMIX_[A-Za-z0-9_]*|OMPI_COMM
 done
 export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 passed=0; failed=0
+pass() { passed=$((passed + 1)); }
+fail() { echo "mpi tests: FAILED: $*" >&2; failed=$((failed + 1)); }
+
+# 1. The driver under 1, 2 and 4 ranks.
 for np in 1 2 4; do
     if mpirun --oversubscribe -np "$np" "$bin/platlas-mpi-tests" --workdir "$work/np$np"; then
-        passed=$((passed + 1))
+        pass
     else
-        echo "mpi tests: FAILED with $np ranks" >&2
-        failed=$((failed + 1))
+        fail "driver with $np ranks"
     fi
 done
-echo "$passed passed, $failed failed"
+
+# 2. The harness must report a failure: exit 1, the failing rank named, the count summed.
+set +e
+out=$(mpirun --oversubscribe -np 2 "$bin/platlas-mpi-tests" --workdir "$work/self-check" --with-failing-case 2>&1)
+status=$?
+set -e
+if [ "$status" -ne 0 ] && grep -q '^FAIL harness: deliberate failure \[rank 1\]: failing on purpose' <<<"$out" \
+    && ! grep -q '\[rank 0\]' <<<"$out" && grep -q '^mpi tests (2 ranks): [0-9]* passed, 1 failed$' <<<"$out"; then
+    pass
+else
+    fail "the driver did not report its deliberate failure (exit $status):"$'\n'"$out"
+fi
+
+# 3. h5dump: exact values of the 4-rank file. Rank r owns L(r) = (2r + 3) % 5 elements at
+#    offset sum of L(q), q < r; /rows[offset + i, c] = 1000000 r + 10 i + c and
+#    /values[offset + i] = 1000 r + i + 0.25.
+file4="$work/np4/parallel.h5"
+expected_rows=(); expected_values=()
+for r in 0 1 2 3; do
+    for ((i = 0; i < (2 * r + 3) % 5; i++)); do
+        for c in 0 1 2; do expected_rows+=($((1000000 * r + 10 * i + c))); done
+        expected_values+=("$((1000 * r + i)).25")
+    done
+done
+dump() {  # the values of dataset $1 of file $2, one per line, as h5dump prints them
+    h5dump -d "$1" -y -w 0 -o "$work/dump.txt" "$2" >/dev/null && tr -s ', \n' '\n\n\n' <"$work/dump.txt" | sed '/^$/d'
+}
+if ! command -v h5dump >/dev/null; then
+    fail "h5dump is missing (Debian package hdf5-tools)"
+else
+    got_rows=$(dump /rows "$file4" || echo "h5dump failed")
+    got_values=$(dump /values "$file4" || echo "h5dump failed")
+    if [ "$got_rows" = "$(printf '%s\n' "${expected_rows[@]}")" ]; then pass; else
+        fail "h5dump /rows of $file4:"$'\n'"$got_rows"$'\n'"expected:"$'\n'"${expected_rows[*]}"
+    fi
+    if [ "$got_values" = "$(printf '%s\n' "${expected_values[@]}")" ]; then pass; else
+        fail "h5dump /values of $file4:"$'\n'"$got_values"$'\n'"expected:"$'\n'"${expected_values[*]}"
+    fi
+fi
+
+# 4. h5py: every dataset and attribute of every file, against the same formulas.
+check_h5py() {  # file ranks
+    /usr/bin/python3 - "$1" "$2" <<'PY'
+import sys
+import h5py
+import numpy as np
+
+path, n = sys.argv[1], int(sys.argv[2])
+length = lambda r: (2 * r + 3) % 5
+appended = lambda r, k: (r + k) % 3
+offset = [sum(length(q) for q in range(r)) for r in range(n + 1)]
+total = offset[n]
+problems = []
+
+def check(name, got, expected):
+    got, expected = np.asarray(got), np.asarray(expected)
+    if got.shape != expected.shape or got.dtype.kind != expected.dtype.kind or not np.array_equal(got, expected):
+        problems.append(f"{name}: got {got.dtype} {got.shape} {got.tolist()}, expected {expected.dtype} {expected.shape} {expected.tolist()}")
+
+with h5py.File(path, "r") as f:
+    check("attribute ranks", f.attrs["ranks"], np.int64(n))
+    label = f.attrs["label"]
+    if label != "parallel" or not isinstance(label, str):
+        problems.append(f"attribute label: got {label!r}")
+    check("attribute total", f["results/parallel"].attrs["total"], np.int64(total))
+    check("/values", f["values"][...],
+          np.array([1000 * r + i + 0.25 for r in range(n) for i in range(length(r))], dtype=np.float64))
+    check("/rows", f["rows"][...],
+          np.array([[1000000 * r + 10 * i + c for c in range(3)] for r in range(n) for i in range(length(r))],
+                   dtype=np.int64).reshape(total, 3))
+    series = f["series"]
+    if series.chunks != (4,) or series.maxshape != (None,):
+        problems.append(f"/series: chunks {series.chunks}, maxshape {series.maxshape}")
+    check("/series", series[...], np.array([10000 * r + 100 * k + i for k in range(3) for r in range(n)
+                                            for i in range(appended(r, k))], dtype=np.float64))
+    check("/independent", f["independent"][...], np.array([-(10 * r + j) for r in range(n) for j in range(2)], dtype=np.float64))
+    check("/whole", f["whole"][...], np.array([10.0, 20.0, 30.0]))
+    names = [s.decode("utf-8") for s in f["names"][...]]
+    if names != ["fixed point", "ρ", ""]:
+        problems.append(f"/names: got {names}")
+
+for p in problems:
+    print(f"{path}: {p}", file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+}
+if ! /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
+    fail "/usr/bin/python3 has no h5py (Debian package python3-h5py)"
+else
+    for np in 1 2 4; do
+        if check_h5py "$work/np$np/parallel.h5" "$np"; then pass; else fail "h5py check of the $np-rank file"; fi
+    done
+fi
+
+echo "mpi tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

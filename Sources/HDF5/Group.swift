@@ -1,0 +1,150 @@
+/// A group of an open file: a folder of groups and datasets, with attributes.
+///
+/// `File.root` gives a non-owning view of the root group; `createGroup` and `openGroup` give
+/// owned groups, closed by `close()` or, failing that, when they go out of scope. Paths are
+/// relative to the group (`"a/b"`) or absolute (`"/a/b"`).
+///
+/// In a parallel file, everything that changes the file is collective — every rank calls it
+/// with the same arguments in the same order: `createGroup`, `createDataset`, `writeDataset`,
+/// `writeStrings`, `setAttribute`, and `close` of a group. Opening and reading may be done by
+/// any subset of ranks.
+public struct Group: ~Copyable {
+    let location: Location
+    let owns: Bool
+
+    init(location: Location, owns: Bool) {
+        self.location = location
+        self.owns = owns
+    }
+
+    deinit {
+        if owns, location.file.deinitMayClose, H5.isValid(location.id) { try? H5.closeGroup(location.id) }
+    }
+
+    /// Closes the group (a no-op for the root view). Collective in a parallel file. `H5Gclose`
+    public consuming func close() throws(HDF5Error) {
+        let id = location.id, owns = self.owns, path = location.path
+        discard self
+        if owns { try inContext("cannot close group '\(path)'") { () throws(HDF5Error) in try H5.closeGroup(id) } }
+    }
+
+    /// The group's absolute path in the file (`/` for the root). `H5Iget_name`
+    public var path: String { location.path }
+
+    var file: FileContext { location.file }
+
+    // MARK: Structure
+
+    /// Creates the group `path`, with any missing intermediate groups; throws if it exists.
+    /// `H5Gcreate2` with `H5Pset_create_intermediate_group`
+    public func createGroup(_ path: String) throws(HDF5Error) -> Group {
+        try inContext("cannot create group '\(path)' in '\(self.path)'") { () throws(HDF5Error) -> Group in
+            let links = try H5.linkCreateList()
+            defer { H5.closePropertyList(links) }
+            let id = try H5.createGroup(location.id, path, linkList: links)
+            return Group(location: Location(id: id, file: file), owns: true)
+        }
+    }
+
+    /// Opens the existing group `path`. `H5Gopen2`
+    public func openGroup(_ path: String) throws(HDF5Error) -> Group {
+        try inContext("cannot open group '\(path)' in '\(self.path)'") { () throws(HDF5Error) -> Group in
+            let id = try H5.openGroup(location.id, path)
+            return Group(location: Location(id: id, file: file), owns: true)
+        }
+    }
+
+    /// Opens the group `path`, creating it (and missing intermediate groups) if absent.
+    public func openOrCreateGroup(_ path: String) throws(HDF5Error) -> Group {
+        exists(path) ? try openGroup(path) : try createGroup(path)
+    }
+
+    /// Whether `path` names an existing object. Checks one component at a time, so a path
+    /// through a missing group or through a dataset is simply absent (never an error).
+    /// `H5Lexists`, `H5Oopen`
+    public func exists(_ path: String) -> Bool {
+        let components = path.split(separator: "/", omittingEmptySubsequences: true)
+        if components.isEmpty { return true }  // "" , "/" and the like name this group or the root
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for (i, component) in components.enumerated() {
+            prefix += (i == 0 ? "" : "/") + component
+            if component == "." { continue }
+            guard H5.linkExists(location.id, prefix) else { return false }
+            let kind = H5.objectKind(location.id, prefix)
+            if kind == nil { return false }  // a dangling soft or external link
+            if i < components.count - 1 && !H5.isGroupKind(kind) { return false }
+        }
+        return true
+    }
+
+    /// Whether `path` names an existing group.
+    public func isGroup(_ path: String) -> Bool { exists(path) && H5.isGroupKind(H5.objectKind(location.id, path)) }
+
+    /// Whether `path` names an existing dataset.
+    public func isDataset(_ path: String) -> Bool { exists(path) && H5.isDatasetKind(H5.objectKind(location.id, path)) }
+
+    /// Names of the group's members (groups, datasets, links), sorted by name. `H5Literate`
+    public func childNames() throws(HDF5Error) -> [String] {
+        try inContext("cannot list the members of '\(path)'") { () throws(HDF5Error) in
+            try H5.linkNames(location.id).sorted()
+        }
+    }
+
+    // MARK: Attributes
+
+    /// Sets (creating or replacing) a scalar float64 attribute. Collective in a parallel file.
+    /// `H5Acreate2`, `H5Awrite`
+    public func setAttribute(_ name: String, _ value: Double) throws(HDF5Error) {
+        try location.setAttribute(name, [value], shape: [])
+    }
+    /// Sets a scalar int64 attribute.
+    public func setAttribute(_ name: String, _ value: Int) throws(HDF5Error) {
+        try location.setAttribute(name, [value], shape: [])
+    }
+    /// Sets a scalar variable-length UTF-8 string attribute (h5py reads it as `str`).
+    public func setAttribute(_ name: String, _ value: String) throws(HDF5Error) {
+        try location.setAttribute(name, string: value)
+    }
+    /// Sets a one-dimensional float64 attribute.
+    public func setAttribute(_ name: String, _ values: [Double]) throws(HDF5Error) {
+        try location.setAttribute(name, values, shape: [values.count])
+    }
+    /// Sets a one-dimensional int64 attribute.
+    public func setAttribute(_ name: String, _ values: [Int]) throws(HDF5Error) {
+        try location.setAttribute(name, values, shape: [values.count])
+    }
+    /// Sets a numeric attribute of any supported type and shape (`[]` for a scalar).
+    public func setAttribute<T: HDF5Scalar>(_ name: String, _ values: [T], shape: [Int]) throws(HDF5Error) {
+        try location.setAttribute(name, values, shape: shape)
+    }
+
+    /// The single numeric value of attribute `name`, converted to Double. Throws if it is
+    /// absent, not numeric, or has more than one element. `H5Aread`
+    public func attributeDouble(_ name: String) throws(HDF5Error) -> Double {
+        try location.attributeValue(name, as: Double.self)
+    }
+    /// The single numeric value of attribute `name`, converted to Int.
+    public func attributeInt(_ name: String) throws(HDF5Error) -> Int {
+        try location.attributeValue(name, as: Int.self)
+    }
+    /// The string value of attribute `name`; throws if it is absent or numeric.
+    public func attributeString(_ name: String) throws(HDF5Error) -> String {
+        try location.attributeString(name)
+    }
+    /// All values of numeric attribute `name`, flattened, converted to Double.
+    public func attributeDoubles(_ name: String) throws(HDF5Error) -> [Double] {
+        try location.attributeValues(name, as: Double.self).values
+    }
+    /// All values of numeric attribute `name`, flattened, converted to Int.
+    public func attributeInts(_ name: String) throws(HDF5Error) -> [Int] {
+        try location.attributeValues(name, as: Int.self).values
+    }
+    /// All values of numeric attribute `name`, converted to `T`, with the attribute's shape.
+    public func attributeValues<T: HDF5Scalar>(_ name: String, as type: T.Type = T.self) throws(HDF5Error) -> (values: [T], shape: [Int]) {
+        try location.attributeValues(name, as: type)
+    }
+    /// Whether the group has attribute `name`. `H5Aexists`
+    public func hasAttribute(_ name: String) -> Bool { location.hasAttribute(name) }
+    /// Names of the group's attributes, sorted. `H5Aiterate2`
+    public func attributeNames() throws(HDF5Error) -> [String] { try location.attributeNames() }
+}
