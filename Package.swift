@@ -37,10 +37,9 @@ let package = Package(
 
         // The science.
         .target(name: "PLAtlasCore",
-                dependencies: ["LinearAlgebra",
-                               .product(name: "ComplexModule", package: "swift-numerics")]),
+                dependencies: ["LinearAlgebra", .product(name: "Numerics", package: "swift-numerics")]),
         // Files: models in, results out.
-        .target(name: "PLAtlasIO", dependencies: ["PLAtlasCore", "HDF5", "LinearAlgebra"]),
+        .target(name: "PLAtlasIO", dependencies: ["PLAtlasCore", "HDF5", "MPI", "LinearAlgebra"]),
         // Distribution over ranks.
         .target(name: "PLAtlasCluster", dependencies: ["PLAtlasCore", "PLAtlasIO", "MPI", "HDF5"]),
         // The command line.
@@ -56,7 +55,7 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
         .testTarget(name: "PLAtlasCoreTests", dependencies: ["PLAtlasCore", "LinearAlgebra"]),
-        .testTarget(name: "PLAtlasIOTests", dependencies: ["PLAtlasIO", "PLAtlasCore", "HDF5"]),
+        .testTarget(name: "PLAtlasIOTests", dependencies: ["PLAtlasIO", "PLAtlasCore", "HDF5", "MPI"]),
         .testTarget(name: "CLITests", dependencies: ["PLAtlasIO", "PLAtlasCore", "HDF5"]),
     ],
     swiftLanguageModes: [.v6]

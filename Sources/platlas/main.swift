@@ -1,2 +1,37 @@
-import PLAtlasCore
-print(platlasVersion)
+// The platlas command line: parse and validate everything first (on every rank, before MPI
+// starts, so --help and bad input exit cleanly), then run the command, under MPI if it computes.
+import ArgumentParser
+import MPI
+
+let command: ParsableCommand
+do {
+    var parsed = try Platlas.parseAsRoot()
+    if var prepared = parsed as? PreparedCommand {
+        try prepared.prepare()
+        parsed = prepared
+    }
+    command = parsed
+} catch {
+    Console.exit(with: error)
+}
+
+if let distributed = command as? DistributedCommand {
+    let status = withMPI(abortExitCode: 1) { world in
+        do {
+            try distributed.run(world: world)
+            return Int32(0)
+        } catch let error as InputError {
+            // Raised identically on every rank (they share the inputs), so no rank is left waiting.
+            if world.isRoot { Console.error(error.description) }
+            return Int32(2)
+        }
+    }
+    if status != 0 { Console.flushAndExit(status) }
+} else {
+    do {
+        var runnable = command
+        try runnable.run()
+    } catch {
+        Console.exit(with: error)
+    }
+}

@@ -1,0 +1,407 @@
+import ComplexModule
+import LinearAlgebra
+import RealModule
+
+/// Statistics of one order of a cycle search.
+public struct CycleOrderStatistics: Sendable, Equatable {
+    public var order: Int
+    /// Distinct cycles of this minimal period found.
+    public var cyclesFound = 0
+    /// Restarts run (heuristic) or sequences enumerated (exhaustive), over all ranks.
+    public var restarts = 0
+    /// The smallest restart index by which every cycle found had been found (heuristic).
+    public var restartsUntilLastFind = 0
+    public var candidatesEvaluated = 0
+    /// Candidates skipped because I - P was singular (or the solution not finite).
+    public var singularSystems = 0
+    /// Real solutions whose region sequence repeats with a shorter period (lower-order cycles).
+    public var nonMinimal = 0
+    public var seconds = 0.0
+}
+
+/// The result of a cycle search: every cycle found, ordered by order then region sequence.
+public struct CycleSearchResult: Sendable {
+    public var cycles: [Cycle]
+    public var statistics: [CycleOrderStatistics]
+    /// For shallow models: the cells found by the survey and whether that is all of them.
+    public var cellsSurveyed: Int?
+    public var cellSurveyComplete: Bool?
+    public var exhaustive: Bool
+
+    public var candidatesEvaluated: Int { statistics.reduce(0) { $0 + $1.candidatesEvaluated } }
+}
+
+/// Errors that stop a cycle search before it starts.
+public enum CycleSearchError: Error, CustomStringConvertible, Equatable {
+    case invalidOrder(String)
+    case exhaustiveTooLarge(sequences: Double, limit: Int)
+    case exhaustiveNeedsAllCells(found: Int, expected: Double)
+
+    public var description: String {
+        switch self {
+        case .invalidOrder(let s): return s
+        case .exhaustiveTooLarge(let n, let limit):
+            return "exhaustive search would evaluate \(Self.format(n)) region sequences, more than the limit of \(limit); raise --exhaustive-limit or lower --max-order"
+        case .exhaustiveNeedsAllCells(let found, let expected):
+            return "exhaustive search needs every linear region, but the cell survey found \(found) of \(Self.format(expected)); the model's hyperplanes may not be in general position (raise --cell-survey-lines)"
+        }
+    }
+
+    static func format(_ x: Double) -> String { x < 1e15 ? String(Int(x)) : "\(x)" }
+}
+
+/// Fixed points and cycles of a piecewise-affine map (science.md section 2).
+///
+/// The heuristic (`exhaustive == false`) is SCYFI: from a random region sequence, solve for the
+/// candidate, and while it is virtual jump to the sequence it actually visits; a restart runs
+/// `innerIterations` such evaluations, drawing a fresh sequence after every real cycle or dead
+/// end. Fresh sequences are random codes (all codes are regions of a PLRNN or ALRNN), random
+/// cells from the cell survey (shallow models), or, every other time, the regions visited by a
+/// trajectory from a random state. Restarts run in batches; an order is done after the first
+/// batch that finds nothing new. Restart i of order k uses random stream (k, i) whatever rank
+/// runs it, and cycles are reported from their canonical rotation, so the result for a seed does
+/// not depend on the number of ranks.
+///
+/// The exhaustive search evaluates every aperiodic region sequence up to rotation (Lyndon words
+/// over the regions) with shared prefixes computed once.
+public struct CycleSearch {
+    public let model: Model
+    public let form: ShallowForm
+    public var options: CycleSearchOptions
+    public var log: Log
+
+    public init(model: Model, options: CycleSearchOptions, log: Log = .silent) throws(CycleSearchError) {
+        guard options.maxOrder >= 1 else { throw .invalidOrder("--max-order must be at least 1, got \(options.maxOrder)") }
+        guard options.maxOrder <= 10_000 else {
+            throw .invalidOrder("--max-order \(options.maxOrder) is beyond any useful search (at most 10000)")
+        }
+        self.model = model
+        self.form = model.shallowForm()
+        self.options = options
+        self.log = log
+    }
+
+    /// Runs the search; with a collective, the ranks share the restarts and all return the
+    /// same result.
+    public func run(collective: CycleCollective = SerialCollective()) throws -> CycleSearchResult {
+        let evaluator = CandidateEvaluator(form: form, closureTolerance: options.closureTolerance)
+        var pool: CellSurvey?
+        if !form.allCodesAreRegions {
+            pool = form.surveyCells(expectedCount: model.regionCountUpperBound, lines: options.cellSurveyLines,
+                                    seed: options.seed, radius: options.samplingRadius)
+            log("cell survey: \(pool!.cells.count) cells of at most \(CycleSearchError.format(pool!.expectedCount)) (\(pool!.linesWalked) lines)")
+        }
+        var sequences: [[RegionCode]] = []
+        var statistics: [CycleOrderStatistics] = []
+        if options.exhaustive {
+            let regions = try exhaustiveRegions(pool: pool)
+            for k in 1...options.maxOrder {
+                let (found, stats) = try exhaustiveOrder(k, regions: regions, evaluator: evaluator, collective: collective)
+                sequences += found
+                statistics.append(stats)
+                log("order \(k): \(stats.cyclesFound) cycles (\(stats.candidatesEvaluated) sequences, \(formatSeconds(stats.seconds)) s)")
+            }
+        } else {
+            for k in 1...options.maxOrder {
+                let (found, stats) = try heuristicOrder(k, pool: pool, evaluator: evaluator, collective: collective)
+                sequences += found
+                statistics.append(stats)
+                log("order \(k): \(stats.cyclesFound) cycles after \(stats.restarts) restarts (\(stats.candidatesEvaluated) candidates, \(formatSeconds(stats.seconds)) s)")
+            }
+        }
+        var cycles: [Cycle] = []
+        for sequence in sequences {
+            if let cycle = cycle(canonical: sequence, evaluator: evaluator) { cycles.append(cycle) }
+        }
+        return CycleSearchResult(cycles: Self.mergeDuplicates(cycles), statistics: statistics,
+                                 cellsSurveyed: pool?.cells.count, cellSurveyComplete: pool?.isComplete,
+                                 exhaustive: options.exhaustive)
+    }
+
+    // MARK: Heuristic
+
+    func heuristicOrder(_ k: Int, pool: CellSurvey?, evaluator: CandidateEvaluator,
+                        collective: CycleCollective) throws -> ([[RegionCode]], CycleOrderStatistics) {
+        let started = ContinuousClock.now
+        var stats = CycleOrderStatistics(order: k)
+        let batch = options.restarts ?? CycleSearchOptions.defaultRestarts(order: k)
+        let inner = options.innerIterations ?? CycleSearchOptions.defaultInnerIterations(order: k)
+        let w = evaluator.w
+        evaluator.setOrder(k)
+        let startCandidates = evaluator.candidatesEvaluated, startSingular = evaluator.singularSystems
+        var known: [[UInt64]: Int] = [:]   // canonical sequence -> first restart that found it
+        var nonMinimal = 0
+        let radius = options.samplingRadius ?? samplingRadius
+        for batchIndex in 0..<options.maxBatches {
+            var local: [[UInt64]: Int] = [:]
+            let first = batchIndex * batch
+            for restart in stride(from: first + collective.rank, to: first + batch, by: collective.size) {
+                var generator = SeededGenerator(seed: options.seed, stream: UInt64(k) << 40 | UInt64(restart))
+                runRestart(order: k, inner: inner, evaluator: evaluator, pool: pool, radius: radius,
+                           generator: &generator) { canonical in
+                    if local[canonical] == nil { local[canonical] = restart }
+                } nonMinimal: { nonMinimal += 1 }
+            }
+            // Union over ranks: entries are [restart, words...].
+            var flat: [UInt64] = []
+            for (key, restart) in local where known[key] == nil {
+                flat.append(UInt64(restart))
+                flat += key
+            }
+            let all = try collective.allGather(flat)
+            var added = 0
+            var index = 0
+            while index < all.count {
+                let restart = Int(all[index])
+                let key = Array(all[(index + 1)..<(index + 1 + k * w)])
+                index += 1 + k * w
+                if let previous = known[key] {
+                    known[key] = min(previous, restart)
+                } else {
+                    known[key] = restart
+                    added += 1
+                }
+            }
+            stats.restarts = first + batch
+            if added == 0 { break }
+        }
+        let counts = try collective.allGather([UInt64(evaluator.candidatesEvaluated - startCandidates),
+                                               UInt64(evaluator.singularSystems - startSingular), UInt64(nonMinimal)])
+        for r in 0..<collective.size {
+            stats.candidatesEvaluated += Int(counts[3 * r])
+            stats.singularSystems += Int(counts[3 * r + 1])
+            stats.nonMinimal += Int(counts[3 * r + 2])
+        }
+        stats.cyclesFound = known.count
+        stats.restartsUntilLastFind = (known.values.max() ?? -1) + 1
+        stats.seconds = Self.seconds(since: started)
+        let sequences = known.keys.sorted { Self.lexicographicallyPrecedes($0, $1) }.map { decode($0, order: k) }
+        return (sequences, stats)
+    }
+
+    /// One restart: fresh sequence, then jumps, `inner` evaluations in all.
+    func runRestart(order k: Int, inner: Int, evaluator: CandidateEvaluator, pool: CellSurvey?, radius: Double,
+                    generator: inout SeededGenerator, found: ([UInt64]) -> Void, nonMinimal: () -> Void) {
+        let w = evaluator.w
+        randomSequence(order: k, evaluator: evaluator, pool: pool, radius: radius, generator: &generator)
+        for _ in 0..<inner {
+            switch evaluator.evaluate() {
+            case .real:
+                if let canonical = Self.canonicalRotation(evaluator.sequence, order: k, words: w) {
+                    found(canonical)
+                } else {
+                    nonMinimal()
+                }
+                randomSequence(order: k, evaluator: evaluator, pool: pool, radius: radius, generator: &generator)
+            case .virtual:
+                if evaluator.visited == evaluator.sequence {
+                    randomSequence(order: k, evaluator: evaluator, pool: pool, radius: radius, generator: &generator)
+                } else {
+                    evaluator.sequence = evaluator.visited
+                }
+            case .singular:
+                randomSequence(order: k, evaluator: evaluator, pool: pool, radius: radius, generator: &generator)
+            }
+        }
+    }
+
+    /// Box radius for random initial states: covers the hyperplanes and the offsets.
+    var samplingRadius: Double {
+        let offsets = form.h1.map(abs).max() ?? 0
+        return max(form.defaultSamplingRadius, 2 * offsets + 1)
+    }
+
+    /// Fills the evaluator's sequence with a fresh one: half the time the regions of a
+    /// trajectory from a random state (after a transient), otherwise random regions.
+    func randomSequence(order k: Int, evaluator: CandidateEvaluator, pool: CellSurvey?, radius: Double,
+                        generator: inout SeededGenerator) {
+        let w = evaluator.w, m = form.dimension
+        if generator.next() & 1 == 0 {
+            var z: [Double]
+            if let pool, !pool.interiorPoints.isEmpty {
+                z = pool.interiorPoints[Int(generator.next() % UInt64(pool.interiorPoints.count))]
+            } else {
+                z = (0..<m).map { _ in (2 * generator.uniform() - 1) * radius }
+            }
+            let transient = Int(generator.next() % UInt64(20 + 2 * k))
+            var ok = true
+            for _ in 0..<transient {
+                z = form(z)
+                if !z.allSatisfy({ $0.isFinite && abs($0) < 1e100 }) { ok = false; break }
+            }
+            if ok {
+                for j in 0..<k {
+                    let code = form.region(of: z)
+                    for i in 0..<w { evaluator.sequence[j * w + i] = code.words[i] }
+                    z = form(z)
+                    if !z.allSatisfy({ $0.isFinite && abs($0) < 1e100 }) { ok = false; break }
+                }
+                if ok { return }
+            }
+        }
+        if let pool, !pool.cells.isEmpty {
+            for j in 0..<k {
+                let code = pool.cells[Int(generator.next() % UInt64(pool.cells.count))]
+                for i in 0..<w { evaluator.sequence[j * w + i] = code.words[i] }
+            }
+        } else {
+            let h = form.hiddenCount
+            for j in 0..<k {
+                for i in 0..<w {
+                    let bits = min(64, h - 64 * i)
+                    let mask: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
+                    evaluator.sequence[j * w + i] = generator.next() & mask
+                }
+            }
+        }
+    }
+
+    // MARK: Exhaustive
+
+    func exhaustiveRegions(pool: CellSurvey?) throws(CycleSearchError) -> [RegionCode] {
+        if let pool {
+            guard pool.isComplete else { throw .exhaustiveNeedsAllCells(found: pool.cells.count, expected: pool.expectedCount) }
+            return pool.cells.sorted()
+        }
+        let h = form.hiddenCount
+        guard h < 40 else { throw .exhaustiveTooLarge(sequences: Double.infinity, limit: options.exhaustiveLimit) }
+        return (0..<(UInt64(1) << UInt64(h))).map { RegionCode(index: $0, count: h) }
+    }
+
+    /// The number of aperiodic sequences up to rotation (Lyndon words) of length k over r
+    /// letters, bounded above by r^k / k (+ r for k = 1).
+    static func lyndonBound(letters r: Double, length k: Int) -> Double {
+        k == 1 ? r : Double.pow(r, Double(k)) / Double(k) * 1.01 + 1
+    }
+
+    func exhaustiveOrder(_ k: Int, regions: [RegionCode], evaluator: CandidateEvaluator,
+                         collective: CycleCollective) throws -> ([[RegionCode]], CycleOrderStatistics) {
+        let started = ContinuousClock.now
+        var total = 0.0
+        for j in 1...options.maxOrder { total += Self.lyndonBound(letters: Double(regions.count), length: j) }
+        if total > Double(options.exhaustiveLimit) {
+            throw CycleSearchError.exhaustiveTooLarge(sequences: total, limit: options.exhaustiveLimit)
+        }
+        var stats = CycleOrderStatistics(order: k)
+        let w = evaluator.w, r = regions.count
+        evaluator.setOrder(k)
+        let startCandidates = evaluator.candidatesEvaluated, startSingular = evaluator.singularSystems
+        var found: [[UInt64]] = []
+        var letters = [Int](repeating: 0, count: k)
+        var enumerated = 0
+        // Duval's algorithm generates the Lyndon words of length exactly k in lexicographic
+        // order; words are dealt to ranks in blocks so neighbouring (prefix-sharing) words stay together.
+        Self.forEachLyndonWord(length: k, letters: r, into: &letters) { word in
+            defer { enumerated += 1 }
+            guard (enumerated / 64) % collective.size == collective.rank else { return }
+            for j in 0..<k {
+                let code = regions[word[j]]
+                for i in 0..<w { evaluator.sequence[j * w + i] = code.words[i] }
+            }
+            if evaluator.evaluate() == .real {
+                found.append(evaluator.sequence)
+            }
+        }
+        var flat: [UInt64] = []
+        for s in found { flat += s }
+        let all = try collective.allGather(flat)
+        var keys = Set<[UInt64]>()
+        var index = 0
+        while index < all.count {
+            let sequence = Array(all[index..<(index + k * w)])
+            index += k * w
+            if let canonical = Self.canonicalRotation(sequence, order: k, words: w) { keys.insert(canonical) }
+        }
+        let counts = try collective.allGather([UInt64(evaluator.candidatesEvaluated - startCandidates),
+                                               UInt64(evaluator.singularSystems - startSingular)])
+        for rank in 0..<collective.size {
+            stats.candidatesEvaluated += Int(counts[2 * rank])
+            stats.singularSystems += Int(counts[2 * rank + 1])
+        }
+        stats.restarts = enumerated
+        stats.cyclesFound = keys.count
+        stats.seconds = Self.seconds(since: started)
+        let sequences = keys.sorted { Self.lexicographicallyPrecedes($0, $1) }.map { decode($0, order: k) }
+        return (sequences, stats)
+    }
+
+    /// Calls `body` with every Lyndon word of length `n` over `0..<letters`, in lexicographic
+    /// order (Duval's algorithm).
+    static func forEachLyndonWord(length n: Int, letters: Int, into w: inout [Int], _ body: ([Int]) -> Void) {
+        guard letters > 0 else { return }
+        var word = [-1]
+        while !word.isEmpty {
+            word[word.count - 1] += 1
+            if word.count == n {
+                for i in 0..<n { w[i] = word[i] }
+                body(w)
+            }
+            // Extend periodically to length n, then strip trailing maximal letters.
+            let m = word.count
+            while word.count < n { word.append(word[word.count - m]) }
+            while let last = word.last, last == letters - 1 { word.removeLast() }
+        }
+    }
+
+    // MARK: Cycles from sequences
+
+    /// The cycle of a canonical sequence, recomputed from that rotation so the numbers do not
+    /// depend on how the search met it; nil if it no longer verifies.
+    func cycle(canonical sequence: [RegionCode], evaluator: CandidateEvaluator) -> Cycle? {
+        let k = sequence.count, w = evaluator.w, m = form.dimension
+        evaluator.setOrder(k)
+        for j in 0..<k { for i in 0..<w { evaluator.sequence[j * w + i] = sequence[j].words[i] } }
+        guard evaluator.evaluate() == .real else { return nil }
+        let points = (0..<k).map { j in Array(evaluator.orbit[(j * m)..<((j + 1) * m)]) }
+        let product = Matrix(rows: m, columns: m, elements: evaluator.product)
+        let values = (try? eigenvalues(product)) ?? []
+        return Cycle(points: points, regions: sequence, eigenvalues: values, residual: evaluator.residual(),
+                     marginalTolerance: options.marginalTolerance)
+    }
+
+    func decode(_ words: [UInt64], order k: Int) -> [RegionCode] {
+        let w = RegionCode.wordCount(form.hiddenCount)
+        return (0..<k).map { RegionCode(words: Array(words[(($0) * w)..<(($0 + 1) * w)]), count: form.hiddenCount)! }
+    }
+
+    /// The rotation of a sequence of k codes (w words each) that is smallest word by word, or
+    /// nil if the sequence is periodic with a shorter period (then its cycle has a lower order).
+    static func canonicalRotation(_ sequence: [UInt64], order k: Int, words w: Int) -> [UInt64]? {
+        // Periodic sequences: a proper divisor p of k with sequence[i] == sequence[i + p].
+        for p in 1..<max(k, 1) where k % p == 0 {
+            var periodic = true
+            for i in 0..<((k - p) * w) where sequence[i] != sequence[i + p * w] { periodic = false; break }
+            if periodic { return nil }
+        }
+        var best = 0
+        for s in 1..<max(k, 1) {
+            for i in 0..<(k * w) {
+                let a = sequence[(s * w + i) % (k * w)], b = sequence[(best * w + i) % (k * w)]
+                if a != b {
+                    if a < b { best = s }
+                    break
+                }
+            }
+        }
+        return (0..<(k * w)).map { sequence[(best * w + $0) % (k * w)] }
+    }
+
+    static func lexicographicallyPrecedes(_ a: [UInt64], _ b: [UInt64]) -> Bool {
+        a.lexicographicallyPrecedes(b)
+    }
+
+    /// Merges cycles of the same order whose point sets agree within tolerance (one cycle met
+    /// through regions that differ only on a boundary).
+    static func mergeDuplicates(_ cycles: [Cycle]) -> [Cycle] {
+        var kept: [Cycle] = []
+        for cycle in cycles where !kept.contains(where: { $0.isSameCycle(as: cycle) }) {
+            kept.append(cycle)
+        }
+        return kept
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,6 @@
+/// Seconds with three decimals, for logs (the core does not use Foundation's formatting).
+public func formatSeconds(_ seconds: Double) -> String {
+    let milliseconds = Int((seconds * 1000).rounded())
+    let fraction = String(milliseconds % 1000)
+    return "\(milliseconds / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import PLAtlasCore
+import PLAtlasIO
+
+/// Bad input discovered while running (after parsing): reported as one line, exit code 2.
+struct InputError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Where the command line writes: results to stdout, everything else to stderr.
+enum Console {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("platlas: error: \(message)\n".utf8))
+    }
+
+    static func log(_ message: String) {
+        FileHandle.standardError.write(Data("platlas: \(message)\n".utf8))
+    }
+
+    static func output(_ text: String) {
+        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    static func output(_ document: JSONOutput) { output(document.serialized()) }
+
+    static func flushAndExit(_ code: Int32) -> Never {
+        Foundation.exit(code)
+    }
+
+    /// Reports an error and exits: 2 for bad input (usage, model files), 1 otherwise; help
+    /// and version requests exit 0 as ArgumentParser prints them.
+    static func exit(with error: Error) -> Never {
+        switch error {
+        case let e as ModelError: Console.error(e.description); flushAndExit(2)
+        case let e as InputError: Console.error(e.description); flushAndExit(2)
+        default:
+            let code = Platlas.exitCode(for: error)
+            if code == .success {
+                Platlas.exit(withError: error)
+            }
+            if code == .validationFailure {
+                // Usage errors: ArgumentParser's message, but exit code 2 like every bad input.
+                FileHandle.standardError.write(Data((Platlas.fullMessage(for: error) + "\n").utf8))
+                flushAndExit(2)
+            }
+            Console.error("\(error)")
+            flushAndExit(1)
+        }
+    }
+}
+
+/// Options every computing command takes.
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Write results to this HDF5 file (written to a temporary name, renamed when complete).", valueName: "file.h5"))
+    var output: String?
+
+    @Flag(name: .long, help: "Print one JSON document with the results to stdout (logs stay on stderr).")
+    var json = false
+}
