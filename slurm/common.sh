@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034,SC2154
 # Shared by local-up.sh and local-down.sh; sourced, not run.
 # Layout of a local cluster directory DIR:
 #   DIR/slurm.conf                      the configuration every daemon, client and job reads
@@ -49,5 +50,19 @@ wait_gone() {
         [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ] && return 0
         [ "$i" -ge "$limit" ] && return 1
         sleep 0.1; i=$((i + 1))
+    done
+}
+
+# pids_by_dir NAME DIR: PIDs of live NAME processes whose command line names a file under DIR
+# (slurmctld and slurmd get -f DIR/slurm.conf, munged --key-file=DIR/munge/...). Finds the
+# cluster's daemons when their pid files are gone, without touching any other cluster's.
+pids_by_dir() {
+    local name=$1 d=$2 p
+    for p in /proc/[0-9]*; do
+        [ "$(cat "$p/comm" 2>/dev/null)" = "$name" ] || continue
+        [ "$(awk '{print $3}' "$p/stat" 2>/dev/null)" != Z ] || continue
+        if tr '\0' '\n' < "$p/cmdline" 2>/dev/null | grep -qE "(^|=)$(printf '%s' "$d" | sed 's/[][\.*^$+?(){}|]/\\&/g')/"; then
+            printf '%s\n' "${p#/proc/}"
+        fi
     done
 }

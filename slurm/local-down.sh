@@ -5,11 +5,13 @@
 #
 # Cancels the cluster's jobs (so no job step outlives slurmd), then stops slurmd, slurmctld and
 # munged, in that order, each by the PID in its pid file: SIGTERM, up to 15 s to exit, then
-# SIGKILL. Removes the pid files. Succeeds if nothing runs. Reports on standard error.
+# SIGKILL. A daemon whose pid file is missing is found by the DIR paths on its command line.
+# Removes the pid files. Succeeds if nothing runs. Reports on standard error.
 # Leaves DIR itself (configuration, key, logs) in place.
 set -euo pipefail
 prog=local-down
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$here/common.sh"
 
 dir=$(resolve_dir "${1:-}")
@@ -35,24 +37,36 @@ if [ -r "$conf" ] && pid_alive "$ctld_pid" slurmctld >/dev/null && pid_alive "$s
     fi
 fi
 
+# terminate NAME PID: SIGTERM, up to 15 s to exit, then SIGKILL.
+terminate() {
+    local name=$1 pid=$2
+    kill -TERM "$pid" 2>/dev/null || true
+    if wait_gone "$pid" 15; then
+        say "stopped $name ($pid)"
+    else
+        say "$name ($pid) ignored SIGTERM for 15 s; sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+        if ! wait_gone "$pid" 5; then
+            say "error: $name ($pid) is still running"
+            failed=1
+            return
+        fi
+        say "killed $name ($pid)"
+    fi
+    stopped=$((stopped + 1))
+}
+
 stop() {  # stop PIDFILE NAME
     local file=$1 name=$2 pid
     if pid=$(pid_alive "$file" "$name"); then
-        kill -TERM "$pid" 2>/dev/null || true
-        if wait_gone "$pid" 15; then
-            say "stopped $name ($pid)"
-        else
-            say "$name ($pid) ignored SIGTERM for 15 s; sending SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-            if ! wait_gone "$pid" 5; then
-                say "error: $name ($pid) is still running"
-                failed=1
-                return
-            fi
-            say "killed $name ($pid)"
-        fi
-        stopped=$((stopped + 1))
+        terminate "$name" "$pid"
     fi
+    # Without a pid file (deleted, or never written), look for this cluster's daemon by the
+    # paths on its command line.
+    for pid in $(pids_by_dir "$name" "$dir"); do
+        say "$name ($pid) of $dir has no pid file"
+        terminate "$name" "$pid"
+    done
     rm -f "$file"
 }
 

@@ -19,6 +19,7 @@
 set -euo pipefail
 prog=local-up
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$here/common.sh"
 
 dir=$(resolve_dir "${1:-}")
@@ -73,7 +74,7 @@ fi
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for p in "$port" "$((port + 1))"; do
     if port_busy "$p"; then
-        die "port $p on 127.0.0.1 is in use (another Slurm?); set PLATLAS_SLURM_PORT to a free pair"
+        die "port $p on 127.0.0.1 is in use (another Slurm, or this one without its pid files: slurm/local-down.sh $dir stops that); set PLATLAS_SLURM_PORT to a free pair"
     fi
 done
 

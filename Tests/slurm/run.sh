@@ -64,14 +64,14 @@ finish() {
     # Give init a moment to reap what exited; only processes that were not there before count.
     i=0
     while :; do
-        leftover=$(comm -13 <(printf '%s\n' "$before") <(daemons) | tr '\n' ' ')
-        [ -z "${leftover// /}" ] || [ "$i" -ge 50 ] && break
+        leftover=$(comm -13 <(printf '%s\n' "$before") <(daemons) | paste -sd, -)
+        [ -z "$leftover" ] || [ "$i" -ge 50 ] && break
         sleep 0.1; i=$((i + 1))
     done
-    if [ -z "${leftover// /}" ]; then
+    if [ -z "$leftover" ]; then
         pass "no slurmctld, slurmd, slurmstepd or munged left running"
     else
-        fail "no daemons left running" "still running: $(ps -o pid=,comm=,args= -p "${leftover// /,}" 2>/dev/null | tr '\n' ';')"
+        fail "no daemons left running" "still running: $(ps -o pid=,args= -p "$leftover" 2>/dev/null | tr '\n' ';')"
     fi
     echo "slurm tests: $(( $(date +%s) - started )) s"
     if [ "$failed" -eq 0 ]; then
@@ -165,7 +165,7 @@ check_placeholders() {
         documented=$(grep -oE '^#   @[A-Z_]+@' "$slurm/$t" | grep -oE '@[A-Z_]+@' | sort -u)
         used=$(grep -oE '@[A-Z_]+@' "$slurm/$t" | sort -u)
         if [ "$documented" != "$used" ]; then
-            note "$t: used $(echo $used), documented $(echo $documented)"
+            note "$t: used $(tr '\n' ' ' <<<"$used"), documented $(tr '\n' ' ' <<<"$documented")"
             ok=1
         fi
     done
@@ -232,9 +232,9 @@ srun --mpi=pmix --label "$bin/platlas-mpi-tests" --workdir "$jobs/mpi-work"
 EOF
     timeout 60 sbatch --wait --parsable "$script" > "$jobs/mpi.id"
     rc=$?
-    log=$(ls "$jobs"/mpi-*.out 2>/dev/null | head -n 1)
-    [ "$rc" -eq 0 ] || { note "sbatch --wait exit code $rc"; [ -n "$log" ] && sed 's/^/       | /' "$log"; return 1; }
-    [ -n "$log" ] || { note "no job log"; return 1; }
+    log=$jobs/mpi-$(cat "$jobs/mpi.id" 2>/dev/null).out
+    [ "$rc" -eq 0 ] || { note "sbatch --wait exit code $rc"; sed 's/^/       | /' "$log"; return 1; }
+    [ -s "$log" ] || { note "no job log $log"; return 1; }
     # srun --label prefixes every line with the task (rank) that wrote it.
     ranks=$(grep -oE '^ *[0-9]+:' "$log" | tr -d ' :' | sort -un | tr '\n' ' ')
     note "job $(cat "$jobs/mpi.id"): exit code $rc, output from ranks: $ranks"
@@ -307,10 +307,11 @@ check_run_template() {
     fi
     [ "$(cat "$out" 2>/dev/null)" = "run $spec --output $out --resume" ] ||
         { note "result file: $(cat "$out" 2>&1)"; return 1; }
-    grep -q "^platlas: job $id (tpl-run) on 1 node(s)" "$log" &&
-        grep -q "^rank 0 of 2: run" "$log" && grep -q "^rank 1 of 2: run" "$log" &&
-        grep -q "^platlas: results in $out" "$log" ||
-        { note "log $log:"; sed 's/^/       | /' "$log"; return 1; }
+    if ! { grep -q "^platlas: job $id (tpl-run) on 1 node(s)" "$log" &&
+           grep -q "^rank 0 of 2: run" "$log" && grep -q "^rank 1 of 2: run" "$log" &&
+           grep -q "^platlas: results in $out" "$log"; }; then
+        note "log $log:"; sed 's/^/       | /' "$log"; return 1
+    fi
     [ ! -s "$jobs/tpl-run-$id.err" ] || { note "stderr: $(cat "$jobs/tpl-run-$id.err")"; return 1; }
     note "job $id: exit code 0, 2 ranks, log $(basename "$log")"
 }
