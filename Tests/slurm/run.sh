@@ -86,7 +86,7 @@ finish() {
 trap finish EXIT
 trap 'echo "slurm tests: interrupted" >&2; failed=$((failed + 1)); exit 130' INT TERM
 
-# ---- helpers -----------------------------------------------------------------------------
+# ---- job utilities -----------------------------------------------------------------------
 
 # job_states ID: the JobState of the job, one line per array task.
 job_states() { scontrol show job -o "$1" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2; }
