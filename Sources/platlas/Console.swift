@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MPI
 import PLAtlasCore
 import PLAtlasIO
 
@@ -51,6 +52,13 @@ enum Console {
     }
 }
 
+extension Console {
+    /// A log that only rank 0 writes to stderr.
+    static func rankLog(_ world: Communicator) -> Log {
+        world.isRoot ? Log { Console.log($0) } : .silent
+    }
+}
+
 /// Options every computing command takes.
 struct OutputOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Write results to this HDF5 file (written to a temporary name, renamed when complete).", valueName: "file.h5"))
@@ -58,4 +66,20 @@ struct OutputOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Print one JSON document with the results to stdout (logs stay on stderr).")
     var json = false
+}
+
+extension OutputOptions {
+    func validate() throws {
+        if let output {
+            let lower = output.lowercased()
+            guard lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") else {
+                throw ValidationError("--output must name an HDF5 file ending in .h5 or .hdf5: \(output)")
+            }
+            let directory = (output as NSString).deletingLastPathComponent
+            var isDirectory: ObjCBool = false
+            if !directory.isEmpty, !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
+                throw ValidationError("--output: directory '\(directory)' does not exist")
+            }
+        }
+    }
 }

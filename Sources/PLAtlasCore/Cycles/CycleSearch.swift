@@ -17,6 +17,8 @@ public struct CycleOrderStatistics: Sendable, Equatable {
     /// Real solutions whose region sequence repeats with a shorter period (lower-order cycles).
     public var nonMinimal = 0
     public var seconds = 0.0
+    /// Whether every sequence of this order was enumerated (exact) rather than sampled.
+    public var exhaustive = false
 }
 
 /// The result of a cycle search: every cycle found, ordered by order then region sequence.
@@ -95,6 +97,11 @@ public struct CycleSearch {
         var statistics: [CycleOrderStatistics] = []
         if options.exhaustive {
             let regions = try exhaustiveRegions(pool: pool)
+            var total = 0.0
+            for j in 1...options.maxOrder { total += Self.lyndonBound(letters: Double(regions.count), length: j) }
+            if total > Double(options.exhaustiveLimit) {
+                throw CycleSearchError.exhaustiveTooLarge(sequences: total, limit: options.exhaustiveLimit)
+            }
             for k in 1...options.maxOrder {
                 let (found, stats) = try exhaustiveOrder(k, regions: regions, evaluator: evaluator, collective: collective)
                 sequences += found
@@ -102,7 +109,16 @@ public struct CycleSearch {
                 log("order \(k): \(stats.cyclesFound) cycles (\(stats.candidatesEvaluated) sequences, \(formatSeconds(stats.seconds)) s)")
             }
         } else {
+            // Orders with few sequences are enumerated outright: exact, and cheaper than restarts.
+            let regions: [RegionCode]? = (try? exhaustiveRegions(pool: pool))
             for k in 1...options.maxOrder {
+                if let regions, Self.lyndonBound(letters: Double(regions.count), length: k) <= Double(options.autoExhaustiveLimit) {
+                    let (found, stats) = try exhaustiveOrder(k, regions: regions, evaluator: evaluator, collective: collective)
+                    sequences += found
+                    statistics.append(stats)
+                    log("order \(k): \(stats.cyclesFound) cycles (all \(stats.candidatesEvaluated) sequences, \(formatSeconds(stats.seconds)) s)")
+                    continue
+                }
                 let (found, stats) = try heuristicOrder(k, pool: pool, evaluator: evaluator, collective: collective)
                 sequences += found
                 statistics.append(stats)
@@ -184,22 +200,32 @@ public struct CycleSearch {
                     generator: inout SeededGenerator, found: ([UInt64]) -> Void, nonMinimal: () -> Void) {
         let w = evaluator.w
         randomSequence(order: k, evaluator: evaluator, pool: pool, radius: radius, generator: &generator)
+        // Hashes of the sequences jumped to since the last fresh one: the jumps are
+        // deterministic, so meeting one again means they run in a loop; draw afresh instead.
+        var recent: [UInt64] = []
+        recent.reserveCapacity(16)
         for _ in 0..<inner {
             switch evaluator.evaluate() {
             case .real:
-                if let canonical = Self.canonicalRotation(evaluator.sequence, order: k, words: w) {
+                if let canonical = Self.canonicalRotation(evaluator.sequenceWords, order: k, words: w) {
                     found(canonical)
                 } else {
                     nonMinimal()
                 }
+                recent.removeAll(keepingCapacity: true)
                 randomSequence(order: k, evaluator: evaluator, pool: pool, radius: radius, generator: &generator)
             case .virtual:
-                if evaluator.visited == evaluator.sequence {
+                let hash = evaluator.visitedHash
+                if evaluator.visitedIsSequence || recent.contains(hash) {
+                    recent.removeAll(keepingCapacity: true)
                     randomSequence(order: k, evaluator: evaluator, pool: pool, radius: radius, generator: &generator)
                 } else {
-                    evaluator.sequence = evaluator.visited
+                    if recent.count == 16 { recent.removeFirst() }
+                    recent.append(hash)
+                    evaluator.jumpToVisited()
                 }
             case .singular:
+                recent.removeAll(keepingCapacity: true)
                 randomSequence(order: k, evaluator: evaluator, pool: pool, radius: radius, generator: &generator)
             }
         }
@@ -217,41 +243,29 @@ public struct CycleSearch {
                         generator: inout SeededGenerator) {
         let w = evaluator.w, m = form.dimension
         if generator.next() & 1 == 0 {
-            var z: [Double]
+            let z: [Double]
             if let pool, !pool.interiorPoints.isEmpty {
                 z = pool.interiorPoints[Int(generator.next() % UInt64(pool.interiorPoints.count))]
             } else {
                 z = (0..<m).map { _ in (2 * generator.uniform() - 1) * radius }
             }
             let transient = Int(generator.next() % UInt64(20 + 2 * k))
-            var ok = true
-            for _ in 0..<transient {
-                z = form(z)
-                if !z.allSatisfy({ $0.isFinite && abs($0) < 1e100 }) { ok = false; break }
-            }
-            if ok {
-                for j in 0..<k {
-                    let code = form.region(of: z)
-                    for i in 0..<w { evaluator.sequence[j * w + i] = code.words[i] }
-                    z = form(z)
-                    if !z.allSatisfy({ $0.isFinite && abs($0) < 1e100 }) { ok = false; break }
-                }
-                if ok { return }
-            }
+            if evaluator.sequenceFromTrajectory(start: z, transient: transient) { return }
         }
         if let pool, !pool.cells.isEmpty {
             for j in 0..<k {
-                let code = pool.cells[Int(generator.next() % UInt64(pool.cells.count))]
-                for i in 0..<w { evaluator.sequence[j * w + i] = code.words[i] }
+                evaluator.setRegion(j, pool.cells[Int(generator.next() % UInt64(pool.cells.count))])
             }
         } else {
             let h = form.hiddenCount
+            var words = [UInt64](repeating: 0, count: w)
             for j in 0..<k {
                 for i in 0..<w {
                     let bits = min(64, h - 64 * i)
                     let mask: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
-                    evaluator.sequence[j * w + i] = generator.next() & mask
+                    words[i] = generator.next() & mask
                 }
+                evaluator.setRegion(j, words: words)
             }
         }
     }
@@ -277,12 +291,8 @@ public struct CycleSearch {
     func exhaustiveOrder(_ k: Int, regions: [RegionCode], evaluator: CandidateEvaluator,
                          collective: CycleCollective) throws -> ([[RegionCode]], CycleOrderStatistics) {
         let started = ContinuousClock.now
-        var total = 0.0
-        for j in 1...options.maxOrder { total += Self.lyndonBound(letters: Double(regions.count), length: j) }
-        if total > Double(options.exhaustiveLimit) {
-            throw CycleSearchError.exhaustiveTooLarge(sequences: total, limit: options.exhaustiveLimit)
-        }
         var stats = CycleOrderStatistics(order: k)
+        stats.exhaustive = true
         let w = evaluator.w, r = regions.count
         evaluator.setOrder(k)
         let startCandidates = evaluator.candidatesEvaluated, startSingular = evaluator.singularSystems
@@ -294,12 +304,9 @@ public struct CycleSearch {
         Self.forEachLyndonWord(length: k, letters: r, into: &letters) { word in
             defer { enumerated += 1 }
             guard (enumerated / 64) % collective.size == collective.rank else { return }
-            for j in 0..<k {
-                let code = regions[word[j]]
-                for i in 0..<w { evaluator.sequence[j * w + i] = code.words[i] }
-            }
+            for j in 0..<k { evaluator.setRegion(j, regions[word[j]]) }
             if evaluator.evaluate() == .real {
-                found.append(evaluator.sequence)
+                found.append(evaluator.sequenceWords)
             }
         }
         var flat: [UInt64] = []
@@ -350,9 +357,9 @@ public struct CycleSearch {
     func cycle(canonical sequence: [RegionCode], evaluator: CandidateEvaluator) -> Cycle? {
         let k = sequence.count, w = evaluator.w, m = form.dimension
         evaluator.setOrder(k)
-        for j in 0..<k { for i in 0..<w { evaluator.sequence[j * w + i] = sequence[j].words[i] } }
+        for j in 0..<k { evaluator.setRegion(j, sequence[j]) }
         guard evaluator.evaluate() == .real else { return nil }
-        let points = (0..<k).map { j in Array(evaluator.orbit[(j * m)..<((j + 1) * m)]) }
+        let points = (0..<k).map { evaluator.orbitPoint($0) }
         let product = Matrix(rows: m, columns: m, elements: evaluator.product)
         let values = (try? eigenvalues(product)) ?? []
         return Cycle(points: points, regions: sequence, eigenvalues: values, residual: evaluator.residual(),
@@ -400,7 +407,7 @@ public struct CycleSearch {
         return kept
     }
 
-    static func seconds(since start: ContinuousClock.Instant) -> Double {
+    public static func seconds(since start: ContinuousClock.Instant) -> Double {
         let d = ContinuousClock.now - start
         return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }

@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import MPI
+import PLAtlasCluster
+import PLAtlasCore
+import PLAtlasIO
+
+/// `platlas cycles MODEL --max-order K`: fixed points and cycles.
+struct CyclesCommand: ParsableCommand, PreparedCommand, DistributedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cycles",
+        abstract: "Find the fixed points and cycles of orders 1..K, with their stability.",
+        discussion: """
+        A k-cycle visiting regions d_1..d_k solves (I - P) z = q with P the product of the region
+        Jacobians. The default search is the SCYFI heuristic: random region sequences, each
+        replaced by the sequence its candidate really visits until the candidate is real, in
+        batches of restarts; an order is done after the first batch that finds nothing new
+        (batch size: --restarts, default 10/40/100 for k < 8 / < 30 / otherwise). Orders with at
+        most --exact-below region sequences are enumerated outright instead. Every cycle
+        reported is verified (||F^k(z) - z|| <= 1e-9 (1 + ||z||)), has minimal period k, and is
+        classified from the eigenvalues of P: stable, saddle (with its unstable dimension),
+        unstable, or marginal (some |lambda| within --marginal-tolerance of 1).
+
+        --exhaustive evaluates every region sequence up to rotation instead (ground truth for
+        small systems); it refuses to start beyond --exhaustive-limit sequences.
+
+        Under mpirun or srun the ranks share the restarts; the result for a seed does not depend
+        on the number of ranks.
+
+        Examples:
+          platlas cycles model.json --max-order 10
+          platlas cycles model.json --max-order 4 --exhaustive --json
+          mpirun -np 4 platlas cycles model.h5 --max-order 40 --output cycles.h5
+        """
+    )
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(help: ArgumentHelp("Search orders 1...K.", valueName: "K"))
+    var maxOrder: Int
+
+    @Option(help: "Seed of every random choice.")
+    var seed: UInt64 = 0
+
+    @Option(help: ArgumentHelp("Restarts per batch (default: 10/40/100 for k < 8 / < 30 / otherwise).", valueName: "N"))
+    var restarts: Int?
+
+    @Option(help: ArgumentHelp("Candidate evaluations per restart (default: 20/60/300/1080/1115 for k < 3/6/8/20/otherwise).", valueName: "N"))
+    var innerIterations: Int?
+
+    @Flag(help: "Enumerate every region sequence instead of the heuristic.")
+    var exhaustive = false
+
+    @Option(help: ArgumentHelp("Refuse --exhaustive beyond this many sequences.", valueName: "N"))
+    var exhaustiveLimit = 10_000_000
+
+    @Option(help: ArgumentHelp("Enumerate an order outright (exactly) when it has at most N region sequences up to rotation; 0: always use the heuristic.", valueName: "N"))
+    var exactBelow = 20_000
+
+    @Option(help: "Eigenvalues with ||lambda| - 1| at most this make a cycle marginal.")
+    var marginalTolerance = 1e-6
+
+    @OptionGroup var output: OutputOptions
+
+    var loaded: Model?
+
+    enum CodingKeys: CodingKey {
+        case model, maxOrder, seed, restarts, innerIterations, exhaustive, exhaustiveLimit, exactBelow, marginalTolerance, output
+    }
+
+    func validate() throws {
+        guard maxOrder >= 1 else { throw ValidationError("--max-order must be at least 1, got \(maxOrder)") }
+        guard maxOrder <= 10_000 else { throw ValidationError("--max-order \(maxOrder) is beyond any useful search (at most 10000)") }
+        if let restarts, restarts < 1 { throw ValidationError("--restarts must be at least 1, got \(restarts)") }
+        if let innerIterations, innerIterations < 1 { throw ValidationError("--inner-iterations must be at least 1, got \(innerIterations)") }
+        guard exhaustiveLimit >= 1 else { throw ValidationError("--exhaustive-limit must be at least 1") }
+        guard exactBelow >= 0 else { throw ValidationError("--exact-below must be 0 or more") }
+        guard marginalTolerance >= 0, marginalTolerance.isFinite else { throw ValidationError("--marginal-tolerance must be a non-negative number") }
+        try output.validate()
+    }
+
+    mutating func prepare() throws {
+        loaded = try model.load()
+    }
+
+    var options: CycleSearchOptions {
+        var o = CycleSearchOptions(maxOrder: maxOrder)
+        o.seed = seed
+        o.restarts = restarts
+        o.innerIterations = innerIterations
+        o.exhaustive = exhaustive
+        o.exhaustiveLimit = exhaustiveLimit
+        o.autoExhaustiveLimit = exactBelow
+        o.marginalTolerance = marginalTolerance
+        return o
+    }
+
+    func run(world: Communicator) throws {
+        let model = loaded!
+        let log = Console.rankLog(world)
+        let search: CycleSearch
+        do {
+            search = try CycleSearch(model: model, options: options, log: log)
+        } catch {
+            throw InputError(error.description)
+        }
+        let started = ContinuousClock.now
+        let result: CycleSearchResult
+        do {
+            result = try search.run(collective: MPICycleCollective(world))
+        } catch let error as CycleSearchError {
+            throw InputError(error.description)
+        }
+        let seconds = CycleSearch.seconds(since: started)
+        if let path = output.output {
+            let file = try ResultFile.create(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
+                                             communicator: world.size > 1 ? world : nil)
+            try CycleOutput.write(result, into: file.root, dimension: model.dimension, hiddenCount: search.form.hiddenCount,
+                                  maxOrder: maxOrder, seed: seed)
+            try file.finish()
+            log("wrote \(path)")
+        }
+        guard world.isRoot else { return }
+        if output.json {
+            Console.output(CycleOutput.json(result, seconds: seconds, ranks: world.size, seed: seed))
+        } else {
+            Console.output(Self.table(result, seconds: seconds))
+        }
+    }
+
+    static func table(_ result: CycleSearchResult, seconds: Double) -> String {
+        var lines = ["\(result.cycles.count) cycles (\(result.exhaustive ? "exhaustive" : "heuristic") search, \(result.candidatesEvaluated) candidates, \(formatSeconds(seconds)) s)"]
+        lines.append("  #  order  stability   unstable  |lambda|max  first point")
+        for (i, c) in result.cycles.enumerated() {
+            let point = c.points[0].prefix(4).map { String(format: "%.6g", $0) }.joined(separator: ", ") + (c.points[0].count > 4 ? ", ..." : "")
+            let lead = c.eigenvalues.first.map { String(format: "%.6f", $0.length) } ?? "-"
+            lines.append(String(format: "%3d  %5d  %-10@  %8d  %11@  (%@)", i, c.order, c.stability.rawValue + (c.isMarginal && c.stability != .marginal ? "*" : ""),
+                                c.unstableDimension, lead, point))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
