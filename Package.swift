@@ -54,7 +54,7 @@ let package = Package(
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
-        .testTarget(name: "PLAtlasCoreTests", dependencies: ["PLAtlasCore", "LinearAlgebra"]),
+        .testTarget(name: "PLAtlasCoreTests", dependencies: ["PLAtlasCore", "LinearAlgebra", .product(name: "Numerics", package: "swift-numerics")]),
         .testTarget(name: "PLAtlasIOTests", dependencies: ["PLAtlasIO", "PLAtlasCore", "HDF5", "MPI"]),
         .testTarget(name: "CLITests", dependencies: ["PLAtlasIO", "PLAtlasCore", "HDF5"]),
     ],

@@ -55,7 +55,7 @@ struct CyclesCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     var exhaustiveLimit = 10_000_000
 
     @Option(help: ArgumentHelp("Enumerate an order outright (exactly) when it has at most N region sequences up to rotation; 0: always use the heuristic.", valueName: "N"))
-    var exactBelow = 20_000
+    var exactBelow = 250_000
 
     @Option(help: "Eigenvalues with ||lambda| - 1| at most this make a cycle marginal.")
     var marginalTolerance = 1e-6

@@ -22,7 +22,7 @@ public struct CycleSearchOptions: Sendable {
     public var exhaustive = false
     /// The heuristic enumerates an order outright (exactly) when it has at most this many
     /// sequences up to rotation; 0 disables it.
-    public var autoExhaustiveLimit = 20_000
+    public var autoExhaustiveLimit = 250_000
     /// Exhaustive search refuses to start when it would evaluate more sequences than this.
     public var exhaustiveLimit = 10_000_000
     /// Random points for finding the cells of a shallow model's arrangement (see `CellSurvey`).

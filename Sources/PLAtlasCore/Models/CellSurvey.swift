@@ -1,15 +1,22 @@
 import LinearAlgebra
+import RealModule
 
 /// The linear regions (cells of the hyperplane arrangement N z + b = 0) that a model really has,
 /// with a point inside each.
 ///
 /// For coordinate-selecting models (PLRNN, ALRNN) every code is a region and no survey is
-/// needed. For shallow models the survey walks random lines: along a line the codes change one
-/// hyperplane crossing at a time, so each line yields every cell it passes through, exactly,
-/// from one sort of its crossing parameters. Half of the lines pass close to a random vertex
-/// (the intersection of M random hyperplanes), where the small bounded cells are. For
-/// hyperplanes in general position the number of cells is known exactly
-/// (`Model.regionCountUpperBound`), so a survey that reaches it is provably complete.
+/// needed. For shallow models, two methods:
+/// - **Vertices** (when C(H, M) 2^M is at most `vertexLimit`): when the normals span R^M no cell
+///   contains a line, so every cell has a vertex, the intersection of M hyperplanes. Around a
+///   vertex of M hyperplanes in general position lie exactly 2^M cells, reached from it along
+///   the directions d with N_S d = s, s in {-1, 1}^M. Visiting every vertex finds every cell.
+/// - **Lines**: along a line the code changes one hyperplane crossing at a time, so each
+///   random line yields every cell it passes through from one sort of its crossing parameters.
+///   Half of the lines pass close to a random vertex, where the small bounded cells are.
+/// For hyperplanes in general position the number of cells is known (`Model.regionCountUpperBound`),
+/// so a survey that reaches it is complete; so is a vertex survey, exactly where no more than M
+/// hyperplanes meet in a point, and up to the sampling of directions where more do (the origin of
+/// a clipped shPLRNN, where all H planes W2 z = 0 meet).
 public struct CellSurvey: Sendable {
     public var cells: [RegionCode]
     /// A point strictly inside each cell (same order as `cells`).
@@ -18,9 +25,11 @@ public struct CellSurvey: Sendable {
     public var expectedCount: Double
     /// Lines walked.
     public var linesWalked: Int
+    /// Whether every vertex was visited, with normals spanning R^M.
+    public var verticesExhausted = false
 
-    /// Whether every cell was found (the count for general position was reached).
-    public var isComplete: Bool { Double(cells.count) >= expectedCount }
+    /// Whether every cell was found.
+    public var isComplete: Bool { verticesExhausted || Double(cells.count) >= expectedCount }
 }
 
 extension ShallowForm {
@@ -28,7 +37,7 @@ extension ShallowForm {
     /// `expectedCount` cells are found, or after at least `lines` lines once the last
     /// `lines / 2` found nothing new (at most `10 * lines` lines).
     public func surveyCells(expectedCount: Double, lines: Int = 4000, seed: UInt64 = 0,
-                            radius: Double? = nil) -> CellSurvey {
+                            radius: Double? = nil, vertexLimit: Double = 2_000_000) -> CellSurvey {
         let m = dimension, h = hiddenCount
         var generator = SeededGenerator(seed: seed, stream: 0xCE11)
         let r = radius ?? defaultSamplingRadius
@@ -49,7 +58,17 @@ extension ShallowForm {
                 lastNew = walked
             }
         }
-        while Double(cells.count) < expectedCount && walked < 10 * lines
+        var verticesExhausted = false
+        if h >= m, Model.binomial(h, m) * Double.pow(2, Double(m)) <= vertexLimit {
+            verticesExhausted = surveyVertices { code, point in
+                if index[code] == nil {
+                    index[code] = cells.count
+                    cells.append(code)
+                    points.append(point)
+                }
+            }
+        }
+        while !verticesExhausted && Double(cells.count) < expectedCount && walked < 10 * lines
                 && !(walked >= lines && walked - lastNew > lines / 2) {
             walked += 1
             for j in 0..<m { direction[j] = generator.normal() }
@@ -76,7 +95,75 @@ extension ShallowForm {
             }
             record(last.t + 1 + abs(last.t))
         }
-        return CellSurvey(cells: cells, interiorPoints: points, expectedCount: expectedCount, linesWalked: walked)
+        return CellSurvey(cells: cells, interiorPoints: points, expectedCount: expectedCount, linesWalked: walked,
+                          verticesExhausted: verticesExhausted)
+    }
+
+    /// Visits the 2^M cells around every vertex (see `CellSurvey`), and around a vertex where
+    /// more than M hyperplanes meet, the cells met along 256 * 2^M random directions. Returns
+    /// whether the normals span R^M (then every cell has a vertex and was visited).
+    func surveyVertices(_ record: (RegionCode, [Double]) -> Void) -> Bool {
+        let m = dimension, h = hiddenCount
+        var spans = false
+        var degenerateVertices = Set<[Int]>()
+        var subset = Array(0..<m)
+        let signs = 1 << m
+        while true {
+            var rows: [Double] = []
+            for i in subset { rows += N[(i * m)..<((i + 1) * m)] }
+            if let lu = try? LUFactorization(Matrix(rows: m, columns: m, elements: rows)),
+               lu.reciprocalConditionEstimate > 1e-12 {
+                spans = true
+                let vertex = lu.solve(subset.map { -b[$0] })
+                let u = preActivation(vertex)
+                let scale = 1 + vertex.map(abs).max()!
+                var inSubset = [Bool](repeating: false, count: h)
+                for i in subset { inSubset[i] = true }
+                // More than M hyperplanes through this vertex (the origin of a clipped model,
+                // where every W2 z = 0 meets): the cells around it are those of a central
+                // arrangement; sample them along random directions, once per vertex.
+                let incident = (0..<h).filter { inSubset[$0] || abs(u[$0]) <= 1e-9 * scale }
+                if incident.count > m {
+                    if !degenerateVertices.contains(incident) {
+                        degenerateVertices.insert(incident)
+                        var generator = SeededGenerator(seed: UInt64(degenerateVertices.count), stream: 0xDE6E)
+                        for _ in 0..<(256 * signs) {
+                            let d = (0..<m).map { _ in generator.normal() }
+                            var t = 1.0
+                            for j in 0..<h where !incident.contains(j) {
+                                var along = 0.0
+                                for c in 0..<m { along += N[j * m + c] * d[c] }
+                                if along != 0 { t = min(t, 0.5 * abs(u[j] / along)) }
+                            }
+                            let point = (0..<m).map { vertex[$0] + t * d[$0] }
+                            record(region(of: point), point)
+                        }
+                    }
+                }
+                for mask in 0..<signs {
+                    let s = (0..<m).map { (mask >> $0) & 1 == 1 ? 1.0 : -1.0 }
+                    let d = lu.solve(s)
+                    // Step along d no further than half the way to the nearest other hyperplane.
+                    var t = 1.0
+                    for j in 0..<h where !inSubset[j] {
+                        var along = 0.0
+                        for c in 0..<m { along += N[j * m + c] * d[c] }
+                        if along != 0 && u[j] != 0 { t = min(t, 0.5 * abs(u[j] / along)) }
+                    }
+                    let point = (0..<m).map { vertex[$0] + t * d[$0] }
+                    // A point off every hyperplane lies in a cell, whatever side of the other
+                    // planes through a degenerate vertex it landed on.
+                    record(region(of: point), point)
+                }
+            }
+            // Next M-subset in lexicographic order.
+            var i = m - 1
+            while i >= 0 && subset[i] == h - m + i { i -= 1 }
+            if i < 0 { break }
+            subset[i] += 1
+            for j in (i + 1)..<m { subset[j] = subset[j - 1] + 1 }
+        }
+        return spans
     }
 
     /// The intersection of M distinct random hyperplanes, if they are independent.

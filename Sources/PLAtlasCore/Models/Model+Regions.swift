@@ -23,6 +23,14 @@ extension Model {
         }
     }
 
+    /// C(n, k) as a Double.
+    static func binomial(_ n: Int, _ k: Int) -> Double {
+        guard k >= 0 && k <= n else { return 0 }
+        var result = 1.0
+        for i in 0..<min(k, n - k) { result = result * Double(n - i) / Double(i + 1) }
+        return result
+    }
+
     /// sum_{i=0}^{min(M,H)} C(H, i): the number of cells of H hyperplanes in general position in R^M.
     static func cellBound(hyperplanes h: Int, dimension m: Int) -> Double {
         var total = 0.0, binomial = 1.0
