@@ -1,7 +1,16 @@
 // The platlas command line: parse and validate everything first (on every rank, before MPI
 // starts, so --help and bad input exit cleanly), then run the command, under MPI if it computes.
 import ArgumentParser
+import Foundation
 import MPI
+
+// A parent may have blocked termination signals (some launchers and test runners do); a job
+// killed at its time limit must stop when it is told to.
+var termination = sigset_t()
+sigemptyset(&termination)
+sigaddset(&termination, SIGTERM)
+sigaddset(&termination, SIGINT)
+sigprocmask(SIG_UNBLOCK, &termination, nil)
 
 let command: ParsableCommand
 do {
