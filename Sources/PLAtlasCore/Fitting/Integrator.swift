@@ -1,7 +1,7 @@
 /// Classical fourth-order Runge-Kutta with a fixed step: the reference integrator of the
 /// flows platlas learns. The global error is O(h^4); with the per-system steps (at most 0.01
 /// time units for the slow systems, 0.002 for Lorenz-63) the flow maps are accurate to about
-/// 1e-9 relative (tests compare with closed-form solutions).
+/// 1e-8 over tens of time units (tests compare with closed-form solutions).
 public struct RungeKutta4: Sendable {
     /// The vector field f of z' = f(z).
     public let field: @Sendable ([Double]) -> [Double]

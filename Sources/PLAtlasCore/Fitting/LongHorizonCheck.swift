@@ -95,7 +95,8 @@ public enum LongHorizonCheck {
     /// The attractors reached from `options.orbits` initial states uniform in the box
     /// (lower, upper): each orbit runs `transient` steps, then `steps` more while the largest
     /// Lyapunov exponent is measured. Orbits ending at the same place (fixed points within
-    /// 1e-3 of the box size, other kinds with centres within 5 % of it) are merged.
+    /// 1e-3 of the box size, cycles with centres within 5 % of it, chaotic sets within 20 %)
+    /// are merged.
     public static func attractors<Map: TangentMap>(of map: Map, dt: Double, box: (lower: [Double], upper: [Double]),
                                                    options: CensusOptions = CensusOptions()) -> [AttractorSummary] {
         let m = map.dimension
@@ -134,7 +135,7 @@ public enum LongHorizonCheck {
                     summary = AttractorSummary(kind: .cycle, centre: centre, largestExponent: exponent, orbits: 1)
                 }
             }
-            let tolerance = summary.kind == .fixedPoint ? 1e-3 * size : 0.05 * size
+            let tolerance = summary.kind == .fixedPoint ? 1e-3 * size : (summary.kind == .chaotic ? 0.2 * size : 0.05 * size)
             if let i = out.firstIndex(where: { $0.kind == summary.kind && ($0.kind == .unbounded || distance($0.centre, summary.centre) <= tolerance) }) {
                 out[i].orbits += 1
             } else {

@@ -77,7 +77,8 @@ public struct LyapunovResult: Sendable, Equatable {
 
 /// Lyapunov exponents by the standard QR method (Benettin et al. 1980; Eckmann & Ruelle 1985):
 /// k tangent vectors are pushed through the Jacobians along the orbit and re-orthonormalised
-/// by Gram-Schmidt (a thin QR) after every step; exponent i is the average of log |R_ii|.
+/// by Gram-Schmidt (a thin QR) after every step, starting from fixed pseudo-random
+/// directions; exponent i is the average of log |R_ii|.
 /// For a piecewise-affine map the Jacobian is the region Jacobian J_d, so for an affine map
 /// (one region) the exponents are log |eigenvalue| moduli, largest first (for a map with a
 /// complex pair, the pair's two exponents coincide).
@@ -107,9 +108,12 @@ public func lyapunovExponents<Map: TangentMap>(of map: Map, from start: [Double]
         if escaped(z) { return LyapunovResult(exponents: nan, finalState: z, diverged: true, largestNorm: largestNorm) }
     }
     largestNorm = 0
-    // Tangent vectors as the columns of q (M x k, row-major), starting from the first k unit vectors.
+    // Tangent vectors as the columns of q (M x k, row-major), starting from fixed pseudo-random
+    // directions (unit vectors could be exact eigenvectors and never align with the growth).
     var q = [Double](repeating: 0, count: m * k)
-    for i in 0..<k { q[i * k + i] = 1 }
+    var generator = SeededGenerator(seed: 0x1A9, stream: UInt64(m))
+    for i in 0..<(m * k) { q[i] = generator.normal() }
+    orthonormaliseColumns(&q, rows: m, columns: k)
     var v = q
     var sums = [Double](repeating: 0, count: k)
     for _ in 0..<options.steps {
@@ -146,6 +150,21 @@ public func lyapunovExponents<Map: TangentMap>(of map: Map, from start: [Double]
     }
     let exponents = sums.map { $0 / Double(max(options.steps, 1)) }
     return LyapunovResult(exponents: exponents, finalState: z, diverged: false, largestNorm: largestNorm)
+}
+
+/// Gram-Schmidt on the columns of a row-major rows x columns matrix.
+func orthonormaliseColumns(_ v: inout [Double], rows m: Int, columns k: Int) {
+    for c in 0..<k {
+        for p in 0..<c {
+            var d = 0.0
+            for r in 0..<m { d += v[r * k + p] * v[r * k + c] }
+            for r in 0..<m { v[r * k + c] -= d * v[r * k + p] }
+        }
+        var n2 = 0.0
+        for r in 0..<m { n2 += v[r * k + c] * v[r * k + c] }
+        let n = n2.squareRoot()
+        for r in 0..<m { v[r * k + c] = n > 0 ? v[r * k + c] / n : (r == c ? 1 : 0) }
+    }
 }
 
 /// The largest Lyapunov exponent (per step) of the orbit from `start`.
