@@ -21,12 +21,12 @@ struct FitCommand: ParsableCommand, PreparedCommand {
         states with their largest Lyapunov exponent, compared with the true system).
 
         Systems and their defaults (dt, hidden units, samples):
-          duffing    alpha=-1 beta=0.1 delta=0.5              0.1   40   4000
+          duffing    alpha=-1 beta=0.1 delta=0.5              0.25  40   4000
           lorenz63   sigma=10 rho=28 beta=8/3                 0.02  300  20000
-          vanderpol  mu=1                                     0.1   40   4000
+          vanderpol  mu=1                                     0.1   80   4000
           bistable   a=1 b=1 (x' = a x - b x^3)               0.1   10   1000
           decision   tau_E=10 tau_inh=5 w_EE=16 w_EI=-15 w_IE=12 R=1 I1=40 I2=40 gamma=1 theta=5
-                                                              1.0   60   6000
+                                                              1.0   100  10000
 
         Examples:
           platlas fit --system duffing --json-model duffing.json

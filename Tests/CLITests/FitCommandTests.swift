@@ -43,7 +43,7 @@ struct FitCommandTests {
     }
 
     @Test func unknownSystem() throws { try expectBadInput(["--system", "pendulum"], "unknown system 'pendulum'") }
-    @Test func negativeDt() throws { try expectBadInput(["--system", "duffing", "--dt", "-0.1"], "--dt must be positive") }
+    @Test func negativeDt() throws { try expectBadInput(["--system", "duffing", "--dt=-0.1"], "--dt must be positive") }
     @Test func zeroHidden() throws { try expectBadInput(["--system", "duffing", "--hidden", "0"], "--hidden must be at least 1") }
     @Test func unknownParameter() throws {
         try expectBadInput(["--system", "duffing", "--param", "rho=3"], "platlas: error: unknown parameter 'rho' for system duffing")
@@ -114,15 +114,15 @@ struct FitCommandTests {
     }
 
     @Test func ompReachesTheToleranceOnTheBistableSystem() throws {
-        let result = try FitCLI.run(["fit", "--system", "bistable", "--omp", "--max-hidden", "20", "--tolerance", "0.02",
+        let result = try FitCLI.run(["fit", "--system", "bistable", "--omp", "--max-hidden", "20", "--tolerance", "0.1",
                                      "--pool", "500", "--skip-long-horizon", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         #expect(document["omp_reached_tolerance"] as? Bool == true)
         let curve = document["omp"] as! [[String: Any]]
         let errors = curve.map { $0["error"] as! Double }
-        #expect(errors.last! <= 0.02)
-        #expect(curve.count - 1 <= 10, "needed \(curve.count - 1) units")
+        #expect(errors.last! <= 0.1)
+        #expect(curve.count - 1 <= 6, "needed \(curve.count - 1) units")
         for i in 1..<errors.count { #expect(errors[i] <= errors[i - 1] + 1e-12) }
     }
 

@@ -49,7 +49,7 @@ public enum KnownSystem: String, Sendable, CaseIterable {
         case .duffing: ([-4.5, -4.5], [4.5, 4.5])
         case .lorenz63: ([-20, -25, 0], [20, 25, 50])
         case .vanderpol: ([-4, -4], [4, 4])
-        case .bistable: ([-2], [2])
+        case .bistable: ([-1.5], [1.5])
         case .decision: ([0, 0, 0], [1, 1, 1])
         }
     }
@@ -60,9 +60,9 @@ public enum KnownSystem: String, Sendable, CaseIterable {
         switch self {
         case .duffing: FitDefaults(dt: 0.25, hidden: 40, samples: 4000, trajectorySteps: 40, maxStep: 0.01)
         case .lorenz63: FitDefaults(dt: 0.02, hidden: 300, samples: 20000, trajectorySteps: 100, maxStep: 0.002)
-        case .vanderpol: FitDefaults(dt: 0.1, hidden: 40, samples: 4000, trajectorySteps: 40, maxStep: 0.01)
+        case .vanderpol: FitDefaults(dt: 0.1, hidden: 80, samples: 4000, trajectorySteps: 40, maxStep: 0.01)
         case .bistable: FitDefaults(dt: 0.1, hidden: 10, samples: 1000, trajectorySteps: 10, maxStep: 0.01)
-        case .decision: FitDefaults(dt: 1, hidden: 60, samples: 6000, trajectorySteps: 40, maxStep: 0.05)
+        case .decision: FitDefaults(dt: 1, hidden: 100, samples: 10000, trajectorySteps: 40, maxStep: 0.05)
         }
     }
 
