@@ -1,0 +1,362 @@
+import ArgumentParser
+import Foundation
+import HDF5
+import PLAtlasCore
+import PLAtlasIO
+
+/// `platlas fit`: a shPLRNN for the time-dt flow map of a known system (or of a user's
+/// trajectories) by least squares on random ReLU features (docs/fitting.md).
+struct FitCommand: ParsableCommand, PreparedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Build a shPLRNN from known dynamics (or trajectories) by least squares on random features.",
+        discussion: """
+        The model z' = diag(A) z + W1 relu(W2 z + h2) + h1 learns the time-dt flow map of the
+        system: W2 and h2 are random (hyperplanes through random training states), A, W1 and h1
+        come from one ridge least-squares solve. Training states are pairs (x, Phi_dt(x)) along
+        RK4 trajectories from random initial states in the system's region of interest; the
+        last fifth of the trajectories is held out. Reported: train and held-out one-step
+        errors, the signs of det J over the regions the training states visit, and a
+        long-horizon check (fixed points with `cycles`' search, attractors reached from random
+        states with their largest Lyapunov exponent, compared with the true system).
+
+        Systems and their defaults (dt, hidden units, samples):
+          duffing    alpha=-1 beta=0.1 delta=0.5              0.25  40   4000
+          lorenz63   sigma=10 rho=28 beta=8/3                 0.02  300  20000
+          vanderpol  mu=1                                     0.1   80   4000
+          bistable   a=1 b=1 (x' = a x - b x^3)               0.1   10   1000
+          decision   tau_E=10 tau_inh=5 w_EE=16 w_EI=-15 w_IE=12 R=1 I1=40 I2=40 gamma=1 theta=5
+                                                              1.0   100  10000
+
+        Examples:
+          platlas fit --system duffing --json-model duffing.json
+          platlas fit --system lorenz63 --param rho=24 --output lorenz.h5 --json
+          platlas fit --system bistable --omp --max-hidden 20 --tolerance 0.01
+          platlas fit --data traj.h5 --hidden 50 --json-model mine.json
+        """
+    )
+
+    @Option(help: ArgumentHelp("Built-in system: duffing, lorenz63, vanderpol, bistable, decision.", valueName: "name"))
+    var system: String?
+
+    @Option(help: ArgumentHelp("HDF5 file of trajectories: every dataset at the root of shape T x M is one trajectory; dt from a 'dt' attribute (dataset or root) or --dt.", valueName: "traj.h5"))
+    var data: String?
+
+    @Option(name: .customLong("param"), help: ArgumentHelp("Override a system parameter (repeatable).", valueName: "name=value"))
+    var parameterOverrides: [String] = []
+
+    @Option(help: "Time step of the flow map (default: per system).")
+    var dt: Double?
+
+    @Option(help: "Hidden units H (default: per system; 50 for --data).")
+    var hidden: Int?
+
+    @Option(help: "State pairs sampled from the system (default: per system).")
+    var samples: Int?
+
+    @Option(help: "Ridge penalty on the output weights (relative to the mean squared residual, normalised coordinates).")
+    var ridge: Double = 1e-8
+
+    @Option(help: "Seed of every random choice (initial states, features).")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Seed 002's offsets: Gaussian slopes and offsets h2 = I v from one rank-one input term (v = 1), instead of hyperplanes through random training states.")
+    var rankOneOffsets = false
+
+    @Flag(help: "Orthogonal matching pursuit over a pool of random features: add units until the relative training error is at most --tolerance.")
+    var omp = false
+
+    @Option(help: "Largest hidden layer for --omp.")
+    var maxHidden: Int = 50
+
+    @Option(help: "Relative one-step training error at which --omp stops.")
+    var tolerance: Double = 0.01
+
+    @Option(help: "Size of the feature pool for --omp.")
+    var pool: Int = 2000
+
+    @Flag(help: "Refit so that det J > 0 on every region the training states visit (an iteratively reweighted Jacobian penalty; docs/fitting.md).")
+    var invertible = false
+
+    @Flag(help: "Skip the long-horizon check (fixed points, attractors).")
+    var skipLongHorizon = false
+
+    @Option(help: ArgumentHelp("Write the fitted model as an HDF5 model file (model at /model, diagnostics at /fit).", valueName: "model.h5"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Write the fitted model as a JSON model file.", valueName: "model.json"))
+    var jsonModel: String?
+
+    @Flag(help: "Print one JSON document with the results to stdout (logs stay on stderr).")
+    var json = false
+
+    var instance: SystemInstance?
+    var transitions: TransitionData?
+    var defaults: FitDefaults?
+
+    enum CodingKeys: CodingKey {
+        case system, data, parameterOverrides, dt, hidden, samples, ridge, seed, rankOneOffsets, omp, maxHidden
+        case tolerance, pool, invertible, skipLongHorizon, output, jsonModel, json
+    }
+
+    func validate() throws {
+        guard (system == nil) != (data == nil) else { throw ValidationError("give exactly one of --system NAME and --data FILE") }
+        if let system, KnownSystem(rawValue: system) == nil {
+            throw ValidationError("unknown system '\(system)' (known: \(KnownSystem.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if data != nil && !parameterOverrides.isEmpty { throw ValidationError("--param applies to --system only") }
+        if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be positive, got \(dt)") }
+        if let hidden, hidden < 1 { throw ValidationError("--hidden must be at least 1, got \(hidden)") }
+        if let samples, samples < 10 { throw ValidationError("--samples must be at least 10, got \(samples)") }
+        if !(ridge >= 0 && ridge.isFinite) { throw ValidationError("--ridge must be non-negative, got \(ridge)") }
+        if omp {
+            if maxHidden < 1 { throw ValidationError("--max-hidden must be at least 1, got \(maxHidden)") }
+            if !(tolerance > 0) { throw ValidationError("--tolerance must be positive, got \(tolerance)") }
+            if pool < maxHidden { throw ValidationError("--pool (\(pool)) must be at least --max-hidden (\(maxHidden))") }
+        }
+        for text in parameterOverrides { _ = try Self.parseOverride(text) }
+        if let output, !(output.lowercased().hasSuffix(".h5") || output.lowercased().hasSuffix(".hdf5")) {
+            throw ValidationError("--output must end in .h5 or .hdf5: \(output)")
+        }
+        if let jsonModel, !jsonModel.lowercased().hasSuffix(".json") {
+            throw ValidationError("--json-model must end in .json: \(jsonModel)")
+        }
+    }
+
+    static func parseOverride(_ text: String) throws -> (String, Double) {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, let value = Double(parts[1]), value.isFinite else {
+            throw ValidationError("--param wants name=value with a finite number, got '\(text)'")
+        }
+        return (parts[0], value)
+    }
+
+    mutating func prepare() throws {
+        if let name = system {
+            let known = KnownSystem(rawValue: name)!
+            let overrides = try parameterOverrides.map(Self.parseOverride)
+            switch Result(catching: { () throws(FitError) in try SystemInstance(known, overrides: overrides) }) {
+            case .success(let value): instance = value
+            case .failure(let error): throw InputError(error.description)
+            }
+            defaults = known.defaults
+        } else if let path = data {
+            let (trajectories, fileDt) = try Self.readTrajectories(path)
+            guard let step = dt ?? fileDt else {
+                throw InputError("\(path): no 'dt' attribute on the datasets or the root; give --dt")
+            }
+            guard step > 0 && step.isFinite else { throw InputError("\(path): dt must be positive, found \(step)") }
+            switch Result(catching: { () throws(FitError) in try TransitionData.fromTrajectories(trajectories, dt: step) }) {
+            case .success(let value): transitions = value
+            case .failure(let error): throw InputError("\(path): \(error.description)")
+            }
+        }
+    }
+
+    /// Every 2-D dataset at the root of `path` (sorted by name) and the dt attribute.
+    static func readTrajectories(_ path: String) throws -> ([[[Double]]], Double?) {
+        guard FileManager.default.fileExists(atPath: path) else { throw InputError("\(path): no such file") }
+        guard File.isHDF5(path) else { throw InputError("\(path): not an HDF5 file") }
+        do {
+            let file = try File.open(path)
+            let root = file.root
+            var dt: Double? = root.hasAttribute("dt") ? try root.attributeDouble("dt") : nil
+            var trajectories: [[[Double]]] = []
+            var width: Int?
+            for name in try root.childNames() where root.isDataset(name) {
+                let (values, shape) = try root.readDoubles(name)
+                guard shape.count == 2, shape[0] >= 2, shape[1] >= 1 else {
+                    throw InputError("\(path): dataset '\(name)': wrong shape: expected T x M with T >= 2, found \(shape.map(String.init).joined(separator: "x"))")
+                }
+                if let width, width != shape[1] {
+                    throw InputError("\(path): dataset '\(name)': wrong shape: \(shape[1]) columns, earlier datasets have \(width)")
+                }
+                width = shape[1]
+                if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                    throw InputError("\(path): dataset '\(name)': \(values[bad].isNaN ? "NaN" : "infinite value") at [\(bad / shape[1]), \(bad % shape[1])]")
+                }
+                let dataset = try root.openDataset(name)
+                if dt == nil, dataset.hasAttribute("dt") { dt = try dataset.attributeDouble("dt") }
+                try dataset.close()
+                trajectories.append((0..<shape[0]).map { Array(values[($0 * shape[1])..<(($0 + 1) * shape[1])]) })
+            }
+            try file.close()
+            guard !trajectories.isEmpty else { throw InputError("\(path): no datasets at the root (expected T x M trajectories)") }
+            return (trajectories, dt)
+        } catch let error as HDF5Error {
+            throw InputError("\(path): \(error.description)")
+        }
+    }
+
+    func run() throws {
+        let log = Log { Console.log($0) }
+        let step = dt ?? defaults?.dt ?? transitions!.dt
+        let data: TransitionData
+        if let instance, let defaults {
+            let count = samples ?? defaults.samples
+            log("sampling \(count) state pairs of \(instance.system.rawValue) (dt = \(step))")
+            data = TransitionData.sample(instance, dt: step, samples: count, steps: defaults.trajectorySteps,
+                                         maxStep: defaults.maxStep, seed: seed)
+        } else {
+            data = transitions!
+        }
+        var settings = FitSettings(hidden: omp ? maxHidden : (hidden ?? defaults?.hidden ?? 50))
+        settings.ridge = ridge
+        settings.seed = seed
+        settings.offsets = rankOneOffsets ? .rankOne : .throughData
+        settings.invertible = invertible
+        settings.longHorizon = !skipLongHorizon
+        if omp { settings.pursuit = (pool, tolerance) }
+        let report = try SystemFit.run(data: data, settings: settings, instance: instance,
+                                       maxStep: defaults?.maxStep ?? 0.01, log: log)
+        if let jsonModel {
+            try ModelFile.writeJSON([report.model], to: jsonModel)
+            log("wrote the model to \(jsonModel)")
+        }
+        if let output {
+            try writeHDF5(report, to: output, dt: step)
+            log("wrote the model to \(output)")
+        }
+        if json {
+            Console.output(document(report, data: data))
+        } else {
+            Console.output(summary(report, data: data))
+        }
+    }
+
+    func writeHDF5(_ report: FitReport, to path: String, dt: Double) throws {
+        let temporary = AtomicFile.temporaryPath(for: path)
+        do {
+            let file = try File.create(temporary)
+            try ModelFile.write([report.model], into: file.root, group: "/model")
+            let fit = try file.root.createGroup("fit")
+            try fit.setAttribute("source", system ?? data ?? "")
+            try fit.setAttribute("dt", dt)
+            try fit.setAttribute("seed", Int(truncatingIfNeeded: seed))
+            try fit.setAttribute("ridge", ridge)
+            try fit.setAttribute("train_rmse", report.trainError.rmse)
+            try fit.setAttribute("heldout_rmse", report.heldOutError.rmse)
+            try fit.setAttribute("train_relative_error", report.trainError.relative)
+            try fit.setAttribute("heldout_relative_error", report.heldOutError.relative)
+            if let instance { try fit.setAttribute("parameters", instance.parameters) }
+            if let pursuit = report.pursuit {
+                try fit.writeDataset("omp_hidden", pursuit.steps.map { Int64($0.hidden) }, shape: [pursuit.steps.count])
+                try fit.writeDataset("omp_error", pursuit.steps.map(\.trainError), shape: [pursuit.steps.count])
+            }
+            try fit.close()
+            try file.close()
+            try AtomicFile.commit(temporary, to: path)
+        } catch {
+            AtomicFile.remove(temporary)
+            throw error
+        }
+    }
+
+    func document(_ report: FitReport, data: TransitionData) -> JSONOutput {
+        func error(_ e: OneStepError) -> JSONOutput {
+            .object([("rmse", .number(e.rmse)), ("relative", .number(e.relative)), ("pairs", .integer(e.pairs))])
+        }
+        func signs(_ r: VisitedDeterminantReport) -> [(String, JSONOutput)] {
+            [("regions_visited", .integer(r.regionsVisited)), ("det_positive", .integer(r.positive)),
+             ("det_negative", .integer(r.negative)), ("det_zero", .integer(r.zero)),
+             ("smallest_det", .number(r.smallestDeterminant)), ("all_positive", .bool(r.allPositive))]
+        }
+        var invertibility = signs(report.invertibility)
+        if let refit = report.invertibleRefit {
+            invertibility += [("refit_rounds", .integer(refit.rounds)), ("penalised_regions", .integer(refit.penalisedRegions)),
+                              ("before_refit", .object(signs(refit.before)))]
+        }
+        var fields: [(String, JSONOutput)] = [
+            ("system", system.map { .string($0) } ?? .null),
+            ("data", data.dimension > 0 ? (self.data.map { .string($0) } ?? .null) : .null),
+            ("parameters", .object(instance?.namedParameters.map { ($0.name, .number($0.value)) } ?? [])),
+            ("dimension", .integer(data.dimension)),
+            ("dt", .number(data.dt)),
+            ("hidden", .integer(report.model.hiddenUnits)),
+            ("seed", .integer(Int(truncatingIfNeeded: seed))),
+            ("ridge", .number(ridge)),
+            ("offsets", .string(rankOneOffsets ? OffsetScheme.rankOne.rawValue : OffsetScheme.throughData.rawValue)),
+            ("train_pairs", .integer(data.trainInputs.count)),
+            ("heldout_pairs", .integer(data.heldOutInputs.count)),
+            ("train_error", error(report.trainError)),
+            ("heldout_error", error(report.heldOutError)),
+        ]
+        if let lh = report.longHorizon {
+            let points: [JSONOutput] = lh.fixedPoints.enumerated().map { i, c in
+                var entry: [(String, JSONOutput)] = [("point", .numbers(c.points[0])), ("stability", .string(c.stability.rawValue)),
+                                                     ("unstable_dimension", .integer(c.unstableDimension))]
+                if let near = lh.nearestTrue[i] {
+                    entry += [("nearest_true", .numbers(lh.trueEquilibria[near.index].point)), ("distance", .number(near.distance))]
+                }
+                return .object(entry)
+            }
+            func attractors(_ list: [AttractorSummary]) -> JSONOutput {
+                .array(list.map { a in
+                    .object([("kind", .string(a.kind.rawValue)), ("centre", .numbers(a.centre)),
+                             ("largest_lyapunov_exponent", .number(a.largestExponent)), ("orbits", .integer(a.orbits))])
+                })
+            }
+            var long: [(String, JSONOutput)] = [
+                ("fixed_points", .array(points)),
+                ("stable_fixed_points", .integer(lh.fixedPoints.filter { $0.stability == .stable }.count)),
+                ("attractors", attractors(lh.attractors)),
+            ]
+            if let truth = lh.trueAttractors {
+                long += [
+                    ("true_fixed_points", .array(lh.trueEquilibria.map {
+                        .object([("point", .numbers($0.point)), ("stable", .bool($0.isStable)),
+                                 ("unstable_dimension", .integer($0.unstableDimension))])
+                    })),
+                    ("true_attractors", attractors(truth)),
+                    ("reproduces_attractors", lh.reproducesAttractors.map { .bool($0) } ?? .null),
+                ]
+            }
+            fields.append(("long_horizon", .object(long)))
+        } else {
+            fields.append(("long_horizon", .null))
+        }
+        fields.append(("invertibility", .object(invertibility)))
+        if let pursuit = report.pursuit {
+            fields.append(("omp", .array(pursuit.steps.map {
+                .object([("hidden", .integer($0.hidden)), ("error", .number($0.trainError)), ("heldout_error", .number($0.heldOutError))])
+            })))
+            fields.append(("omp_reached_tolerance", .bool(pursuit.reachedTolerance)))
+        } else {
+            fields.append(("omp", .null))
+        }
+        fields.append(("model_path", .array(([output, jsonModel].compactMap { $0 }).map { .string($0) })))
+        fields.append(("seconds", .number(report.seconds)))
+        return .object(fields)
+    }
+
+    func summary(_ report: FitReport, data: TransitionData) -> String {
+        var lines: [String] = []
+        let what = system ?? self.data ?? ""
+        lines.append("\(what): shplrnn M = \(data.dimension), H = \(report.model.hiddenUnits), dt = \(data.dt), seed \(seed)")
+        lines.append("one-step error: train rmse \(fmt(report.trainError.rmse)) (relative \(fmt(report.trainError.relative))), held out rmse \(fmt(report.heldOutError.rmse)) (relative \(fmt(report.heldOutError.relative)))")
+        if let pursuit = report.pursuit {
+            lines.append("omp: " + pursuit.steps.map { "H=\($0.hidden): \(fmt($0.trainError))" }.joined(separator: ", ")
+                         + (pursuit.reachedTolerance ? " (tolerance reached)" : " (tolerance NOT reached)"))
+        }
+        let inv = report.invertibility
+        lines.append("det J over \(inv.regionsVisited) visited regions: \(inv.positive) positive, \(inv.negative) negative, \(inv.zero) zero"
+                     + (inv.allPositive ? " (invertible there)" : " (NOT invertible)"))
+        if let lh = report.longHorizon {
+            for (i, c) in lh.fixedPoints.enumerated() {
+                var line = "fixed point \(c.points[0].map(fmt)) \(c.stability.rawValue)"
+                if let near = lh.nearestTrue[i] { line += ", \(fmt(near.distance)) from true \(lh.trueEquilibria[near.index].point.map(fmt))" }
+                lines.append(line)
+            }
+            for a in lh.attractors {
+                lines.append("attractor: \(a.kind.rawValue) at \(a.centre.map(fmt)), largest Lyapunov exponent \(fmt(a.largestExponent)) per time unit (\(a.orbits) orbits)")
+            }
+            if let truth = lh.trueAttractors {
+                lines.append("true system: " + truth.map { "\($0.kind.rawValue) (\($0.orbits) orbits)" }.joined(separator: ", "))
+                if let same = lh.reproducesAttractors { lines.append(same ? "reproduces the attractors" : "does NOT reproduce the attractors") }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func fmt(_ x: Double) -> String { String(format: "%.4g", x) }
+}

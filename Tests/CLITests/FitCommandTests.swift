@@ -1,0 +1,139 @@
+import Foundation
+import HDF5
+import PLAtlasCore
+import PLAtlasIO
+import Testing
+
+/// Runs the built `platlas` binary (.build/debug/platlas, or $PLATLAS_BINARY).
+enum FitCLI {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["PLATLAS_BINARY"] { return URL(fileURLWithPath: path) }
+        return repositoryRoot.appendingPathComponent(".build/debug/platlas")
+    }
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func temporaryPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("platlas-fit-\(ProcessInfo.processInfo.processIdentifier)-\(name)").path
+    }
+}
+
+@Suite("platlas fit", .serialized)
+struct FitCommandTests {
+    func expectBadInput(_ arguments: [String], _ fragment: String) throws {
+        let result = try FitCLI.run(["fit"] + arguments)
+        #expect(result.status == 2, "\(arguments): status \(result.status), stderr \(result.stderr)")
+        #expect(result.stderr.contains(fragment), "\(arguments): stderr \(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func unknownSystem() throws { try expectBadInput(["--system", "pendulum"], "unknown system 'pendulum'") }
+    @Test func negativeDt() throws { try expectBadInput(["--system", "duffing", "--dt=-0.1"], "--dt must be positive") }
+    @Test func zeroHidden() throws { try expectBadInput(["--system", "duffing", "--hidden", "0"], "--hidden must be at least 1") }
+    @Test func unknownParameter() throws {
+        try expectBadInput(["--system", "duffing", "--param", "rho=3"], "platlas: error: unknown parameter 'rho' for system duffing")
+    }
+    @Test func neitherSystemNorData() throws { try expectBadInput([], "exactly one of --system") }
+
+    @Test func dataWithWrongShape() throws {
+        let path = FitCLI.temporaryPath("shape.h5")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = try File.create(path)
+        try file.root.writeDataset("x", [1.0, 2, 3, 4], shape: [4])
+        try file.root.setAttribute("dt", 0.1)
+        try file.close()
+        try expectBadInput(["--data", path], "dataset 'x': wrong shape")
+    }
+
+    @Test func dataWithNaN() throws {
+        let path = FitCLI.temporaryPath("nan.h5")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = try File.create(path)
+        try file.root.writeDataset("trajectory", [0.0, 1, 2, .nan, 4, 5], shape: [3, 2])
+        try file.root.setAttribute("dt", 0.1)
+        try file.close()
+        try expectBadInput(["--data", path], "dataset 'trajectory': NaN at [1, 1]")
+    }
+
+    /// A user's trajectories (here of the bistable system) fit like a built-in system.
+    @Test func fitsTrajectoriesFromAFile() throws {
+        let path = FitCLI.temporaryPath("traj.h5")
+        let modelPath = FitCLI.temporaryPath("traj-model.json")
+        defer { for p in [path, modelPath] { try? FileManager.default.removeItem(atPath: p) } }
+        let integrator = RungeKutta4(maxStep: 0.01) { z in [z[0] - z[0] * z[0] * z[0]] }
+        let file = try File.create(path)
+        for (i, start) in [-1.8, -0.6, -0.05, 0.05, 0.7, 1.9].enumerated() {
+            let states = integrator.trajectory(from: [start], dt: 0.1, count: 60).flatMap { $0 }
+            try file.root.writeDataset("run\(i)", states, shape: [60, 1])
+        }
+        try file.root.setAttribute("dt", 0.1)
+        try file.close()
+        let result = try FitCLI.run(["fit", "--data", path, "--hidden", "8", "--json", "--json-model", modelPath])
+        #expect(result.status == 0, "\(result.stderr)")
+        let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        #expect(document["dt"] as? Double == 0.1)
+        #expect(document["hidden"] as? Int == 8)
+        let long = document["long_horizon"] as! [String: Any]
+        #expect(long["stable_fixed_points"] as? Int == 2)
+        let model = try ModelFile.loadSingle(modelPath)
+        #expect(model.kind == .shplrnn && model.dimension == 1 && model.hiddenUnits == 8)
+    }
+
+    @Test func jsonDocumentAndModelFiles() throws {
+        let h5 = FitCLI.temporaryPath("bistable.h5")
+        let js = FitCLI.temporaryPath("bistable.json")
+        defer { for p in [h5, js] { try? FileManager.default.removeItem(atPath: p) } }
+        let result = try FitCLI.run(["fit", "--system", "bistable", "--samples", "300", "--json", "--output", h5, "--json-model", js])
+        #expect(result.status == 0, "\(result.stderr)")
+        let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        for key in ["system", "parameters", "dt", "hidden", "seed", "train_error", "heldout_error", "long_horizon", "invertibility", "omp", "model_path"] {
+            #expect(document[key] != nil, "missing \(key)")
+        }
+        #expect(document["system"] as? String == "bistable")
+        let fromH5 = try ModelFile.loadSingle(h5)
+        let fromJSON = try ModelFile.loadSingle(js)
+        #expect(fromH5 == fromJSON)
+        let long = document["long_horizon"] as! [String: Any]
+        #expect(long["stable_fixed_points"] as? Int == 2)
+        #expect(long["reproduces_attractors"] as? Bool == true)
+    }
+
+    @Test func ompReachesTheToleranceOnTheBistableSystem() throws {
+        let result = try FitCLI.run(["fit", "--system", "bistable", "--omp", "--max-hidden", "20", "--tolerance", "0.1",
+                                     "--pool", "500", "--skip-long-horizon", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        #expect(document["omp_reached_tolerance"] as? Bool == true)
+        let curve = document["omp"] as! [[String: Any]]
+        let errors = curve.map { $0["error"] as! Double }
+        #expect(errors.last! <= 0.1)
+        #expect(curve.count - 1 <= 6, "needed \(curve.count - 1) units")
+        for i in 1..<errors.count { #expect(errors[i] <= errors[i - 1] + 1e-12) }
+    }
+
+    /// The bundled bistable model is what its documented command line writes, bit for bit.
+    @Test func bundledBistableModelRegenerates() throws {
+        let path = FitCLI.temporaryPath("bundled-bistable.json")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try FitCLI.run(["fit", "--system", "bistable", "--seed", "1", "--skip-long-horizon", "--json-model", path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let bundled = FitCLI.repositoryRoot.appendingPathComponent("jobs/models/bistable.json").path
+        let a = FileManager.default.contents(atPath: path), b = FileManager.default.contents(atPath: bundled)
+        #expect(a != nil && a == b)
+    }
+}
