@@ -39,7 +39,6 @@ final class CandidateEvaluator {
     private var prefixP: UnsafeMutablePointer<Double>
     private var prefixQ: UnsafeMutablePointer<Double>
     private let jacobian: UnsafeMutablePointer<Double>
-    private let offsetVector: UnsafeMutablePointer<Double>
     private let system: UnsafeMutablePointer<Double>
     private let pivots: UnsafeMutablePointer<Int>
     private let scratch: UnsafeMutablePointer<Double>
@@ -77,8 +76,8 @@ final class CandidateEvaluator {
         n = copy(form.N)
         b = copy(form.b)
         h1 = copy(form.h1)
-        jacobian = copy([Double](repeating: 0, count: m * m))
-        offsetVector = copy([Double](repeating: 0, count: m))
+        // J_d followed by c_d, for regions that are not cached.
+        jacobian = copy([Double](repeating: 0, count: m * m + m))
         system = copy([Double](repeating: 0, count: m * m))
         scratch = copy([Double](repeating: 0, count: h))
         state = copy([Double](repeating: 0, count: m))
@@ -101,7 +100,7 @@ final class CandidateEvaluator {
     }
 
     deinit {
-        for p in [a, w1, n, b, h1, jacobian, offsetVector, system, scratch, state, image, orbit, prefixP, prefixQ, cached] {
+        for p in [a, w1, n, b, h1, jacobian, system, scratch, state, image, orbit, prefixP, prefixQ, cached] {
             p.deallocate()
         }
         pivots.deallocate()

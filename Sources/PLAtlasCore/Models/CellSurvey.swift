@@ -33,11 +33,13 @@ public struct CellSurvey: Sendable {
 }
 
 extension ShallowForm {
-    /// Finds the cells of the arrangement by walking random lines (see `CellSurvey`). Stops when
-    /// `expectedCount` cells are found, or after at least `lines` lines once the last
-    /// `lines / 2` found nothing new (at most `10 * lines` lines).
+    /// Finds the cells of the arrangement (see `CellSurvey`): by their vertices when there are
+    /// at most `vertexLimit` vertex-cell pairs, otherwise by walking random lines until
+    /// `expectedCount` cells are found, or after at least `lines` lines once the last `lines / 2`
+    /// found nothing new or `cellLimit` cells are known (at most `10 * lines` lines).
     public func surveyCells(expectedCount: Double, lines: Int = 4000, seed: UInt64 = 0,
-                            radius: Double? = nil, vertexLimit: Double = 2_000_000) -> CellSurvey {
+                            radius: Double? = nil, vertexLimit: Double = 2_000_000,
+                            cellLimit: Int = 100_000) -> CellSurvey {
         let m = dimension, h = hiddenCount
         var generator = SeededGenerator(seed: seed, stream: 0xCE11)
         let r = radius ?? defaultSamplingRadius
@@ -69,7 +71,7 @@ extension ShallowForm {
             }
         }
         while !verticesExhausted && Double(cells.count) < expectedCount && walked < 10 * lines
-                && !(walked >= lines && walked - lastNew > lines / 2) {
+                && !(walked >= lines && (walked - lastNew > lines / 2 || cells.count >= cellLimit)) {
             walked += 1
             for j in 0..<m { direction[j] = generator.normal() }
             if walked % 2 == 0, h >= m, let vertex = randomVertex(&generator) {
