@@ -27,8 +27,10 @@ demo: build
 	@scripts/demo.sh
 
 test: build
+	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	Tests/mpi/run.sh $(RELEASE_BIN)
+	Tests/slurm/run.sh $(RELEASE_BIN)
 	@echo "make test: all suites passed"
 
 unit-test: deps
@@ -37,8 +39,11 @@ unit-test: deps
 mpi-test: build
 	Tests/mpi/run.sh $(RELEASE_BIN)
 
+slurm-test: build
+	Tests/slurm/run.sh $(RELEASE_BIN)
+
 bench: build
-	@scripts/bench.sh
+	@scripts/bench.sh $(RELEASE_BIN)
 
 clean:
 	rm -rf .build demo-output

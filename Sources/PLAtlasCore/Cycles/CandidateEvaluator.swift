@@ -57,6 +57,9 @@ final class CandidateEvaluator {
     /// Counters for the statistics.
     var candidatesEvaluated = 0
     var singularSystems = 0
+    /// Region steps composed into prefix products (one m x m product each); the rest of a
+    /// candidate's cost is one solve and k steps of F.
+    var productsComputed = 0
 
     init(form: ShallowForm, closureTolerance: Double) {
         self.form = form
@@ -289,6 +292,7 @@ final class CandidateEvaluator {
             if !same { break }
             start += 1
         }
+        productsComputed &+= k - start
         for j in start..<k {
             let words = UnsafePointer(sequence + j * w)
             let region = region(words)

@@ -19,6 +19,8 @@ public struct CycleOrderStatistics: Sendable, Equatable {
     public var seconds = 0.0
     /// Whether every sequence of this order was enumerated (exact) rather than sampled.
     public var exhaustive = false
+    /// m x m products composed (prefixes shared between consecutive sequences are not redone).
+    public var products = 0
 }
 
 /// The result of a cycle search: every cycle found, ordered by order then region sequence.
@@ -145,6 +147,7 @@ public struct CycleSearch {
         let w = evaluator.w
         evaluator.setOrder(k)
         let startCandidates = evaluator.candidatesEvaluated, startSingular = evaluator.singularSystems
+        let startProducts = evaluator.productsComputed
         var known: [[UInt64]: Int] = [:]   // canonical sequence -> first restart that found it
         var nonMinimal = 0
         let radius = options.samplingRadius ?? samplingRadius
@@ -182,11 +185,13 @@ public struct CycleSearch {
             if added == 0 { break }
         }
         let counts = try collective.allGather([UInt64(evaluator.candidatesEvaluated - startCandidates),
-                                               UInt64(evaluator.singularSystems - startSingular), UInt64(nonMinimal)])
+                                               UInt64(evaluator.singularSystems - startSingular), UInt64(nonMinimal),
+                                               UInt64(evaluator.productsComputed - startProducts)])
         for r in 0..<collective.size {
-            stats.candidatesEvaluated += Int(counts[3 * r])
-            stats.singularSystems += Int(counts[3 * r + 1])
-            stats.nonMinimal += Int(counts[3 * r + 2])
+            stats.candidatesEvaluated += Int(counts[4 * r])
+            stats.singularSystems += Int(counts[4 * r + 1])
+            stats.nonMinimal += Int(counts[4 * r + 2])
+            stats.products += Int(counts[4 * r + 3])
         }
         stats.cyclesFound = known.count
         stats.restartsUntilLastFind = (known.values.max() ?? -1) + 1
@@ -296,6 +301,7 @@ public struct CycleSearch {
         let w = evaluator.w, r = regions.count
         evaluator.setOrder(k)
         let startCandidates = evaluator.candidatesEvaluated, startSingular = evaluator.singularSystems
+        let startProducts = evaluator.productsComputed
         var found: [[UInt64]] = []
         var letters = [Int](repeating: 0, count: k)
         var enumerated = 0
@@ -320,10 +326,12 @@ public struct CycleSearch {
             if let canonical = Self.canonicalRotation(sequence, order: k, words: w) { keys.insert(canonical) }
         }
         let counts = try collective.allGather([UInt64(evaluator.candidatesEvaluated - startCandidates),
-                                               UInt64(evaluator.singularSystems - startSingular)])
+                                               UInt64(evaluator.singularSystems - startSingular),
+                                               UInt64(evaluator.productsComputed - startProducts)])
         for rank in 0..<collective.size {
-            stats.candidatesEvaluated += Int(counts[2 * rank])
-            stats.singularSystems += Int(counts[2 * rank + 1])
+            stats.candidatesEvaluated += Int(counts[3 * rank])
+            stats.singularSystems += Int(counts[3 * rank + 1])
+            stats.products += Int(counts[3 * rank + 2])
         }
         stats.restarts = enumerated
         stats.cyclesFound = keys.count

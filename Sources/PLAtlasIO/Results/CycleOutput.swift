@@ -27,6 +27,7 @@ public enum CycleOutput {
             ("restarts", .integer(s.restarts)),
             ("restarts_until_last_find", .integer(s.restartsUntilLastFind)),
             ("candidates", .integer(s.candidatesEvaluated)),
+            ("products", .integer(s.products)),
             ("singular", .integer(s.singularSystems)),
             ("non_minimal", .integer(s.nonMinimal)),
             ("seconds", .number(s.seconds)),
@@ -41,6 +42,7 @@ public enum CycleOutput {
             ("ranks", .integer(ranks)),
             ("cycles", .integer(result.cycles.count)),
             ("candidates", .integer(result.candidatesEvaluated)),
+            ("products", .integer(result.statistics.reduce(0) { $0 + $1.products })),
             ("singular", .integer(result.statistics.reduce(0) { $0 + $1.singularSystems })),
             ("seconds", .number(seconds)),
             ("candidates_per_second", .number(Double(result.candidatesEvaluated) / max(seconds, 1e-9))),
@@ -94,6 +96,7 @@ public enum CycleOutput {
         try stats.writeDataset("restarts_until_last_find", s.map { Int64($0.restartsUntilLastFind) }, shape: [s.count])
         try stats.writeDataset("candidates", s.map { Int64($0.candidatesEvaluated) }, shape: [s.count])
         try stats.writeDataset("singular", s.map { Int64($0.singularSystems) }, shape: [s.count])
+        try stats.writeDataset("products", s.map { Int64($0.products) }, shape: [s.count])
         try stats.writeDataset("non_minimal", s.map { Int64($0.nonMinimal) }, shape: [s.count])
         try stats.writeDataset("seconds", s.map(\.seconds), shape: [s.count])
         try stats.writeDataset("exhaustive", s.map { UInt8($0.exhaustive ? 1 : 0) }, shape: [s.count])

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# make demo: the main analysis on a bundled model, on 2 MPI ranks, with HDF5 and a figure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.build/release
+OUT=demo-output
+MODEL=jobs/models/duffing.json
+mkdir -p "$OUT"
+export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+for v in $(env | grep -oE '^(OMPI_MCA_[A-Za-z0-9_]*|PMIX_[A-Za-z0-9_]*)' || true); do unset "$v"; done
+
+echo "== The model: a shPLRNN fitted to the unforced Duffing oscillator (docs/fitting.md)"
+"$BIN/platlas" info "$MODEL"
+echo
+echo "== Fixed points and cycles up to order 8, on 2 MPI ranks"
+mpirun --oversubscribe -np 2 "$BIN/platlas" cycles "$MODEL" --max-order 8 --output "$OUT/duffing-cycles.h5"
+echo
+echo "== Figure"
+/usr/bin/python3 scripts/plot-cycles.py "$OUT/duffing-cycles.h5" "$OUT/duffing-cycles.png"
+echo
+echo "Results:"
+echo "  $OUT/duffing-cycles.h5   (HDF5: /cycles, /model and provenance; docs/hdf5-schema.md)"
+echo "  $OUT/duffing-cycles.png  (cycles over trajectories of the model)"
