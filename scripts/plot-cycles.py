@@ -44,7 +44,7 @@ def main(path, out):
     stability = [s.decode() if isinstance(s, bytes) else s for s in c["stability"][()]]
     orders = np.array(c["order"])
     lo, hi = points.min(axis=0) if len(points) else -np.ones(A.shape[0]), points.max(axis=0) if len(points) else np.ones(A.shape[0])
-    span = np.maximum(hi - lo, 1.0)
+    span = np.full(A.shape[0], max(float(np.max(hi - lo)) if len(points) else 1.0, 1.0))
     lo, hi = lo - 0.6 * span, hi + 0.6 * span
     fig, ax = plt.subplots(figsize=(6, 5))
     rng = np.random.default_rng(0)

@@ -128,8 +128,24 @@ struct CyclesCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         }
     }
 
+    /// "1-3, 5" for [1, 2, 3, 5].
+    static func ranges(_ values: [Int]) -> String {
+        var parts: [String] = []
+        var start = values.first!, previous = start
+        for v in values.dropFirst() + [Int.min] {
+            if v == previous + 1 { previous = v; continue }
+            parts.append(start == previous ? "\(start)" : "\(start)-\(previous)")
+            start = v
+            previous = v
+        }
+        return parts.joined(separator: ", ")
+    }
+
     static func table(_ result: CycleSearchResult, seconds: Double) -> String {
-        var lines = ["\(result.cycles.count) cycles (\(result.exhaustive ? "exhaustive" : "heuristic") search, \(result.candidatesEvaluated) candidates, \(formatSeconds(seconds)) s)"]
+        let exact = result.statistics.filter(\.exhaustive).map(\.order)
+        let mode = exact.count == result.statistics.count ? "every order enumerated exactly"
+            : exact.isEmpty ? "heuristic search" : "orders \(Self.ranges(exact)) enumerated exactly, heuristic above"
+        var lines = ["\(result.cycles.count) cycles (\(mode), \(result.candidatesEvaluated) candidates, \(formatSeconds(seconds)) s)"]
         lines.append("  #  order  stability   unstable  |lambda|max  first point")
         for (i, c) in result.cycles.enumerated() {
             let point = c.points[0].prefix(4).map { String(format: "%.6g", $0) }.joined(separator: ", ") + (c.points[0].count > 4 ? ", ..." : "")
