@@ -30,6 +30,8 @@ public struct CycleSearchResult: Sendable {
     /// For shallow models: the cells found by the survey and whether that is all of them.
     public var cellsSurveyed: Int?
     public var cellSurveyComplete: Bool?
+    /// Time spent finding the cells (shallow models), before any candidate.
+    public var cellSurveySeconds = 0.0
     public var exhaustive: Bool
 
     public var candidatesEvaluated: Int { statistics.reduce(0) { $0 + $1.candidatesEvaluated } }
@@ -90,9 +92,12 @@ public struct CycleSearch {
     public func run(collective: CycleCollective = SerialCollective()) throws -> CycleSearchResult {
         let evaluator = CandidateEvaluator(form: form, closureTolerance: options.closureTolerance)
         var pool: CellSurvey?
+        var surveySeconds = 0.0
+        let surveyStarted = ContinuousClock.now
         if !form.allCodesAreRegions {
             pool = form.surveyCells(expectedCount: model.regionCountUpperBound, lines: options.cellSurveyLines,
                                     seed: options.seed, radius: options.samplingRadius)
+            surveySeconds = Self.seconds(since: surveyStarted)
             log("cell survey: \(pool!.cells.count) cells of at most \(CycleSearchError.format(pool!.expectedCount)) (\(pool!.linesWalked) lines)")
         }
         var sequences: [[RegionCode]] = []
@@ -133,7 +138,7 @@ public struct CycleSearch {
         }
         return CycleSearchResult(cycles: Self.mergeDuplicates(cycles), statistics: statistics,
                                  cellsSurveyed: pool?.cells.count, cellSurveyComplete: pool?.isComplete,
-                                 exhaustive: options.exhaustive)
+                                 cellSurveySeconds: surveySeconds, exhaustive: options.exhaustive)
     }
 
     // MARK: Heuristic

@@ -50,6 +50,7 @@ public enum CycleOutput {
         if let cells = result.cellsSurveyed {
             stats.append(("cells_surveyed", .integer(cells)))
             stats.append(("cell_survey_complete", .bool(result.cellSurveyComplete ?? false)))
+            stats.append(("cell_survey_seconds", .number(result.cellSurveySeconds)))
         }
         stats.append(("orders", .array(result.statistics.map { json(statistics: $0) })))
         return .object([("cycles", .array(result.cycles.map(json))), ("stats", .object(stats))])
