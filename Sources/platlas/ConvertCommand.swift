@@ -7,14 +7,14 @@ struct ConvertCommand: ParsableCommand, PreparedCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
         abstract: "Convert a model file between JSON and HDF5 (bit-identical parameters).",
-        discussion: """
+        discussion: reflow("""
         The output format follows the extension of OUT: .json, or .h5/.hdf5. A stack of models
         converts as a stack.
 
         Examples:
           platlas convert model.json model.h5
           platlas convert results.h5 model.json --group /model
-        """
+        """)
     )
 
     @Argument(help: ArgumentHelp("Model file to read (JSON or HDF5).", valueName: "in"))

@@ -10,7 +10,7 @@ struct CyclesCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "cycles",
         abstract: "Find the fixed points and cycles of orders 1..K, with their stability.",
-        discussion: """
+        discussion: reflow("""
         A k-cycle visiting regions d_1..d_k solves (I - P) z = q with P the product of the region
         Jacobians. The default search is the SCYFI heuristic: random region sequences, each
         replaced by the sequence its candidate really visits until the candidate is real, in
@@ -31,7 +31,7 @@ struct CyclesCommand: ParsableCommand, PreparedCommand, DistributedCommand {
           platlas cycles model.json --max-order 10
           platlas cycles model.json --max-order 4 --exhaustive --json
           mpirun -np 4 platlas cycles model.h5 --max-order 40 --output cycles.h5
-        """
+        """)
     )
 
     @OptionGroup var model: ModelOptions

@@ -10,7 +10,7 @@ struct FitCommand: ParsableCommand, PreparedCommand {
     static let configuration = CommandConfiguration(
         commandName: "fit",
         abstract: "Build a shPLRNN from known dynamics (or trajectories) by least squares on random features.",
-        discussion: """
+        discussion: reflow("""
         The model z' = diag(A) z + W1 relu(W2 z + h2) + h1 learns the time-dt flow map of the
         system: W2 and h2 are random (hyperplanes through random training states), A, W1 and h1
         come from one ridge least-squares solve. Training states are pairs (x, Phi_dt(x)) along
@@ -25,15 +25,15 @@ struct FitCommand: ParsableCommand, PreparedCommand {
           lorenz63   sigma=10 rho=28 beta=8/3                 0.02  300  20000
           vanderpol  mu=1                                     0.1   80   4000
           bistable   a=1 b=1 (x' = a x - b x^3)               0.1   10   1000
-          decision   tau_E=10 tau_inh=5 w_EE=16 w_EI=-15 w_IE=12 R=1 I1=40 I2=40 gamma=1 theta=5
-                                                              1.0   100  10000
+          decision   tau_E=10 tau_inh=5 w_EE=16 w_EI=-15      1.0   100  10000
+                     w_IE=12 R=1 I1=40 I2=40 gamma=1 theta=5
 
         Examples:
           platlas fit --system duffing --json-model duffing.json
           platlas fit --system lorenz63 --param rho=24 --output lorenz.h5 --json
           platlas fit --system bistable --omp --max-hidden 20 --tolerance 0.01
           platlas fit --data traj.h5 --hidden 50 --json-model mine.json
-        """
+        """)
     )
 
     @Option(help: ArgumentHelp("Built-in system: duffing, lorenz63, vanderpol, bistable, decision.", valueName: "name"))

@@ -7,7 +7,7 @@ struct InfoCommand: ParsableCommand, PreparedCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
         abstract: "Describe a model: type, dimensions, number of linear regions, invertibility.",
-        discussion: """
+        discussion: reflow("""
         Reports the model type, the state dimension M, the hidden units H (hyperplanes of the
         generic form F(z) = A z + W1 relu(N z + b) + h1), an upper bound on the number of linear
         regions, and the signs of det J over the regions (all regions when there are at most
@@ -18,7 +18,7 @@ struct InfoCommand: ParsableCommand, PreparedCommand {
         Examples:
           platlas info model.json
           platlas info results.h5 --group /model --json
-        """
+        """)
     )
 
     @Argument(help: ArgumentHelp("Model file (JSON or HDF5).", valueName: "model"))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MPI
 import PLAtlasCore
 
@@ -7,14 +8,14 @@ struct Platlas: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platlas",
         abstract: "Map the state space of piecewise-linear RNNs: fixed points, cycles, manifolds, bifurcations.",
-        discussion: """
+        discussion: reflow("""
         Models are PLRNN, shPLRNN, clipped shPLRNN and ALRNN files in JSON or HDF5
         (docs/model-format.md). Every computing command writes one JSON document to stdout with
         --json and an HDF5 file with --output (docs/hdf5-schema.md); logs and progress go to
         stderr. Computing commands run as one process, under mpirun, or under srun.
 
         Exit codes: 0 success, 1 failure while computing, 2 bad input (options, model files).
-        """,
+        """),
         version: platlasVersion,
         subcommands: [InfoCommand.self, CyclesCommand.self, FitCommand.self, ConvertCommand.self, BenchKernelsCommand.self]
     )
@@ -28,4 +29,18 @@ protocol PreparedCommand: ParsableCommand {
 /// A command that computes under MPI (as one rank when started without mpirun).
 protocol DistributedCommand: ParsableCommand {
     func run(world: Communicator) throws
+}
+
+/// Help text written with line breaks for reading in source, reflowed for ArgumentParser, which
+/// wraps to the terminal itself: lines of a paragraph are joined, except in paragraphs with
+/// indented lines (examples, tables), which keep their lines.
+func reflow(_ text: String) -> String {
+    text.components(separatedBy: "\n\n").map { paragraph in
+        let lines = paragraph.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.contains(where: { $0.hasPrefix("  ") }) {
+            // Keep a heading line ("Examples:") and the indented lines as they are.
+            return paragraph
+        }
+        return lines.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    }.joined(separator: "\n\n")
 }
