@@ -293,44 +293,48 @@ final class CandidateEvaluator {
             start += 1
         }
         productsComputed &+= k - start
-        for j in start..<k {
-            let words = UnsafePointer(sequence + j * w)
-            let region = region(words)
-            let p = prefixP + j * mm, next = prefixP + (j + 1) * mm
-            let q = prefixQ + j * m, nextQ = prefixQ + (j + 1) * m
-            if m == 2 {
-            } else if m <= 8 {
-                for r in 0..<m {
-                    for c in 0..<m {
-                        var s = 0.0
-                        for l in 0..<m { s += region[r * m + l] * p[l * m + c] }
-                        next[r * m + c] = s
-                    }
-                }
-            } else {
-                SmallKernels.multiply(region, p, into: next, m: m, k: m, n: m)
-            }
-            let c = region + mm
-            if m == 2 {
-                // 2x2: unrolled, the loop control would cost more than the arithmetic.
+        if m == 2 && w == 1 && start < k {
+            // 2x2: unrolled, with the running product in registers (reloading it from the
+            // prefix store would put a store-to-load round trip on the dependency chain).
+            var (p00, p01, p10, p11) = (prefixP[start * 4], prefixP[start * 4 + 1], prefixP[start * 4 + 2], prefixP[start * 4 + 3])
+            var (q0, q1) = (prefixQ[start * 2], prefixQ[start * 2 + 1])
+            for j in start..<k {
+                let region = region(UnsafePointer(sequence + j))
                 let (j00, j01, j10, j11) = (region[0], region[1], region[2], region[3])
-                let (p00, p01, p10, p11) = (p[0], p[1], p[2], p[3])
-                next[0] = j00 * p00 + j01 * p10
-                next[1] = j00 * p01 + j01 * p11
-                next[2] = j10 * p00 + j11 * p10
-                next[3] = j10 * p01 + j11 * p11
-                let (q0, q1) = (q[0], q[1])
-                nextQ[0] = c[0] + j00 * q0 + j01 * q1
-                nextQ[1] = c[1] + j10 * q0 + j11 * q1
-                for i in 0..<w { computed[j &* w &+ i] = sequence[j &* w &+ i] }
-                continue
+                let n00 = j00 * p00 + j01 * p10, n01 = j00 * p01 + j01 * p11
+                let n10 = j10 * p00 + j11 * p10, n11 = j10 * p01 + j11 * p11
+                let r0 = region[4] + j00 * q0 + j01 * q1, r1 = region[5] + j10 * q0 + j11 * q1
+                (p00, p01, p10, p11, q0, q1) = (n00, n01, n10, n11, r0, r1)
+                let next = prefixP + (j &+ 1) &* 4, nextQ = prefixQ + (j &+ 1) &* 2
+                next[0] = n00; next[1] = n01; next[2] = n10; next[3] = n11
+                nextQ[0] = r0; nextQ[1] = r1
+                computed[j] = sequence[j]
             }
-            for r in 0..<m {
-                var value = c[r]
-                for l in 0..<m { value += region[r * m + l] * q[l] }
-                nextQ[r] = value
+        } else {
+            for j in start..<k {
+                let words = UnsafePointer(sequence + j * w)
+                let region = region(words)
+                let p = prefixP + j * mm, next = prefixP + (j + 1) * mm
+                let q = prefixQ + j * m, nextQ = prefixQ + (j + 1) * m
+                if m <= 8 {
+                    for r in 0..<m {
+                        for c in 0..<m {
+                            var s = 0.0
+                            for l in 0..<m { s += region[r * m + l] * p[l * m + c] }
+                            next[r * m + c] = s
+                        }
+                    }
+                } else {
+                    SmallKernels.multiply(region, p, into: next, m: m, k: m, n: m)
+                }
+                let c = region + mm
+                for r in 0..<m {
+                    var value = c[r]
+                    for l in 0..<m { value += region[r * m + l] * q[l] }
+                    nextQ[r] = value
+                }
+                for i in 0..<w { computed[j * w + i] = sequence[j * w + i] }
             }
-            for i in 0..<w { computed[j * w + i] = sequence[j * w + i] }
         }
         validPrefix = k
         // (I - P_k) z = q_k
