@@ -1,3 +1,5 @@
+import RealModule
+
 /// Where an orbit ends: an attractor (index into the list given), divergence, or undecided.
 public enum Destination: Hashable, Sendable, CustomStringConvertible {
     case attractor(Int)
@@ -26,7 +28,20 @@ public struct OrbitClassifier: Sendable {
     public init(form: ShallowForm, attractors: [Cycle], scale: Double) {
         self.form = form
         self.attractors = attractors
-        self.tolerance = 1e-6 * (1 + scale)
+        // Within a tenth of the distance to the nearest region boundary of an attractor point,
+        // capped at 1e-3 of the scale, the orbit is caught (a contracting affine piece).
+        var tolerance = 1e-3 * (1 + scale)
+        for a in attractors {
+            for p in a.points {
+                let u = form.preActivation(p)
+                for k in 0..<form.hiddenCount {
+                    var n2 = 0.0
+                    for j in 0..<form.dimension { n2 += form.N[k * form.dimension + j] * form.N[k * form.dimension + j] }
+                    if n2 > 0 { tolerance = min(tolerance, 0.1 * abs(u[k]) / n2.squareRoot()) }
+                }
+            }
+        }
+        self.tolerance = max(tolerance, 1e-9 * (1 + scale))
         self.divergence = 1e6 * (1 + scale)
     }
 
@@ -98,50 +113,89 @@ public struct BoundarySides: Sendable {
 
     static func key(_ p: [Double], _ k: Int, _ h: Double) -> [Int] { (0..<k).map { Int((p[$0] / h).rounded(.down)) } }
 
-    /// The nearest manifold sample (index), searching rings of grid cells outwards.
-    func nearestSample(_ x: [Double]) -> Int? {
-        guard !samples.isEmpty else { return nil }
-        let centre = Self.key(x, projected, cellSize)
-        var best = -1, bestD = Double.infinity
-        var ring = 0
-        while ring < 100_000 {
-            // The projected distance to any cell of this ring is at least (ring - 1) * cellSize.
-            if best >= 0 && Double(ring - 1) * cellSize > bestD.squareRoot() { break }
-            var offsets: [[Int]] = [[]]
-            for _ in 0..<projected { offsets = offsets.flatMap { o in (-ring...ring).map { o + [$0] } } }
-            for o in offsets where o.map(abs).max() ?? 0 == ring {
-                let k = zip(centre, o).map { $0 + $1 }
-                for i in grid[k] ?? [] {
-                    let d = Vec.distanceSquared(samples[i], x)
-                    if d < bestD { bestD = d; best = i }
-                }
-            }
-            ring += 1
-            if ring > 2000 && best < 0 { break }
+    /// The lower bound of the distance from x to any point of grid cell `key` (projected).
+    func cellDistance(_ x: [Double], _ key: [Int]) -> Double {
+        var s = 0.0
+        for a in 0..<projected {
+            let lo = Double(key[a]) * cellSize, hi = lo + cellSize
+            let d = x[a] < lo ? lo - x[a] : (x[a] > hi ? x[a] - hi : 0)
+            s += d * d
         }
-        return best >= 0 ? best : nil
+        return s.squareRoot()
     }
 
-    /// The side (+1 or -1) of x and its distance to the manifold.
-    public func side(of x: [Double]) -> (side: Int, distance: Double) {
-        guard let i = nearestSample(x) else { return (0, .infinity) }
-        let sheet = manifold.sheets[owner[i]]
-        var q = samples[i]
+    /// Indices of the samples in cells that come within `radius` of x.
+    func samplesNear(_ x: [Double], radius: Double) -> [Int] {
+        let rings = Int((radius / cellSize).rounded(.up)) + 1
+        var out: [Int] = []
+        var cellsToVisit = 1
+        for _ in 0..<projected { cellsToVisit = cellsToVisit.multipliedReportingOverflow(by: 2 * rings + 1).partialValue }
+        if cellsToVisit > 0 && cellsToVisit <= grid.count {
+            let centre = Self.key(x, projected, cellSize)
+            var offsets: [[Int]] = [[]]
+            for _ in 0..<projected { offsets = offsets.flatMap { o in (-rings...rings).map { o + [$0] } } }
+            for o in offsets { out += grid[zip(centre, o).map { $0 + $1 }] ?? [] }
+        } else {
+            for (key, list) in grid where cellDistance(x, key) <= radius { out += list }
+        }
+        return out
+    }
+
+    /// The nearest manifold sample (index).
+    func nearestSample(_ x: [Double]) -> Int? {
+        guard !samples.isEmpty else { return nil }
+        var radius = 2 * cellSize
+        while true {
+            var best = -1, bestD = Double.infinity
+            for i in samplesNear(x, radius: radius) {
+                let d = Vec.distanceSquared(samples[i], x)
+                if d < bestD || (d == bestD && i < best) { bestD = d; best = i }
+            }
+            // Exact once the nearest found lies within the searched radius.
+            if best >= 0 && bestD.squareRoot() <= radius { return best }
+            if radius > 1e3 * (1 + manifold.bounds.diagonal) + Vec.norm(x) { return best >= 0 ? best : nil }
+            radius *= 4
+        }
+    }
+
+    /// The nearest point of one sheet to x (exact for segments; the projection onto the flat,
+    /// kept near the sample, for sheets).
+    func nearestPoint(_ x: [Double], sheet index: Int, sample: Int) -> [Double] {
+        let sheet = manifold.sheets[index]
         if manifold.method == .polyline {
             let a = sheet.supportPoints[0], b = sheet.supportPoints[1]
             let ab = Vec.sub(b, a)
             let len2 = Vec.dot(ab, ab)
             let t = len2 > 0 ? min(1, max(0, Vec.dot(Vec.sub(x, a), ab) / len2)) : 0
-            q = Vec.axpy(a, t, ab)
-        } else {
-            var r = Vec.sub(x, sheet.origin)
-            var proj = sheet.origin
-            for e in sheet.basis { proj = Vec.axpy(proj, Vec.dot(r, e), e) }
-            r = Vec.sub(x, proj)
-            if Vec.distance(proj, samples[i]) < 2 * cellSize { q = proj }
+            return Vec.axpy(a, t, ab)
         }
-        let s = Vec.dot(sheet.normal!, Vec.sub(x, q))
-        return (s >= 0 ? 1 : -1, Vec.distance(x, q))
+        let r = Vec.sub(x, sheet.origin)
+        var proj = sheet.origin
+        for e in sheet.basis { proj = Vec.axpy(proj, Vec.dot(r, e), e) }
+        return Vec.distance(proj, samples[sample]) < 2 * cellSize ? proj : samples[sample]
+    }
+
+    /// The side (+1 or -1) of x and its distance to the manifold. Where several pieces are
+    /// (nearly) equally close, as at a corner of the polyline, the piece along whose normal x
+    /// lies farthest decides (the pseudo-normal rule, which is exact at corners).
+    public func side(of x: [Double]) -> (side: Int, distance: Double) {
+        guard let i = nearestSample(x) else { return (0, .infinity) }
+        let reach = Vec.distance(samples[i], x) + 2 * cellSize
+        // Every sheet with a sample within reach of x.
+        let candidates = samplesNear(x, radius: reach).filter { Vec.distance(samples[$0], x) <= reach }
+        var best: (distance: Double, signed: Double) = (.infinity, 0)
+        var bySheet: [Int: Int] = [:]
+        for j in candidates.sorted() where bySheet[owner[j]] == nil { bySheet[owner[j]] = j }
+        var found: [(Double, Double)] = []
+        for (sheet, sample) in bySheet {
+            let q = nearestPoint(x, sheet: sheet, sample: sample)
+            found.append((Vec.distance(x, q), Vec.dot(manifold.sheets[sheet].normal!, Vec.sub(x, q))))
+        }
+        let nearest = found.map(\.0).min() ?? .infinity
+        for (d, signed) in found where d <= nearest * (1 + 1e-9) + 1e-12 && abs(signed) >= abs(best.signed) {
+            best = (d, signed)
+        }
+        return (best.signed >= 0 ? 1 : -1, nearest)
     }
 }
 
