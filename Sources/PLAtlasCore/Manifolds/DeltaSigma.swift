@@ -26,7 +26,7 @@ public struct DeltaSigmaOptions: Sendable {
 /// distance to the nearest point of the cycle.
 public struct DeltaSigma: Sendable, Equatable {
     public var value: Double
-    /// The radius of the balls that make U.
+    /// The radius of the balls that make U (a ball of 1e-6 times it around each point is left out).
     public var radius: Double
     public var randomSamples: Int
     public var manifoldSamples: Int
@@ -67,7 +67,10 @@ public struct DeltaSigma: Sendable, Equatable {
             }
             return best
         }
-        let inside = manifold.points.filter { let d = distanceToCycle($0); return d > 0 && d <= radius }
+        // U without a ball of radius 1e-6 * radius around the cycle points: at the saddle itself the
+        // ratio is 0/0 and rounding decides it.
+        let hole = 1e-6 * radius
+        let inside = manifold.points.filter { let d = distanceToCycle($0); return d > hole && d <= radius }
         guard !inside.isEmpty else { return nil }
         var chosen: [[Double]] = []
         if inside.count <= options.manifoldSamples {
@@ -87,6 +90,7 @@ public struct DeltaSigma: Sendable, Equatable {
             var v = (0..<m).map { _ in rng.normal() }
             let r = radius * Double.pow(rng.uniform(), 1 / Double(m))
             v = Vec.scale(v, r / max(Vec.norm(v), 1e-300))
+            if r <= hole { continue }
             if delta(Vec.add(centre, v)) > deltaMax { above += 1 }
         }
         let fraction = Double(above) / Double(max(options.randomSamples, 1))
