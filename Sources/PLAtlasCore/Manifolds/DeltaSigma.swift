@@ -1,0 +1,101 @@
+import RealModule
+
+/// Settings of the quality statistic Delta_sigma.
+public struct DeltaSigmaOptions: Sendable {
+    /// U is the union of balls of radius `neighbourhoodFraction * R` around the cycle points,
+    /// R the largest distance of a manifold point from the cycle.
+    public var neighbourhoodFraction = 0.25
+    /// Random points drawn uniformly in U.
+    public var randomSamples = 1000
+    /// At most this many manifold points in U (evenly spaced through the list of points).
+    public var manifoldSamples = 1000
+    /// Iterations k = 0..maxSteps in the minimum.
+    public var maxSteps = 400
+    public var seed: UInt64 = 0
+
+    public init() {}
+}
+
+/// Delta_sigma (science.md section 3), with what it was computed from.
+///
+///     delta(x0) = min_{k >= 0} ||F^{+-k}(x0) - p||^2 / ||x0 - p||^2
+///     Delta     = mean_{x0 random in U} 1[delta(x0) > delta_max] - median_{x0 on the manifold in U} delta(x0)
+///
+/// forward iteration (+) for a stable manifold, backward (-, by the region-wise inverse) for an
+/// unstable one; delta_max is the largest delta of the manifold points in U; ||x - p|| is the
+/// distance to the nearest point of the cycle.
+public struct DeltaSigma: Sendable, Equatable {
+    public var value: Double
+    /// The radius of the balls that make U (a ball of 1e-6 times it around each point is left out).
+    public var radius: Double
+    public var randomSamples: Int
+    public var manifoldSamples: Int
+    public var deltaMax: Double
+    public var medianManifoldDelta: Double
+    /// The fraction of random points with delta > delta_max.
+    public var fractionAbove: Double
+    public var maxSteps: Int
+    /// Backward steps without a consistent preimage (unstable manifolds of non-invertible maps).
+    public var failedInverseSteps: Int
+
+    /// Computes Delta_sigma of a manifold; nil when no manifold point lies in U.
+    public static func compute(_ manifold: Manifold, form: ShallowForm, options: DeltaSigmaOptions = DeltaSigmaOptions()) -> DeltaSigma? {
+        let cycle = manifold.saddle.points
+        func distanceToCycle(_ x: [Double]) -> Double { cycle.map { Vec.distance($0, x) }.min()! }
+        let far = manifold.points.map(distanceToCycle).max() ?? 0
+        guard far > 0 else { return nil }
+        let radius = options.neighbourhoodFraction * far
+        let inverse = InverseMap(form: form)
+        var failed = 0
+        func delta(_ x0: [Double]) -> Double {
+            let d0 = distanceToCycle(x0)
+            guard d0 > 0 else { return 0 }
+            var best = 1.0
+            var x = x0
+            for _ in 0..<options.maxSteps {
+                if manifold.kind == .stable {
+                    x = form(x)
+                } else {
+                    let pre = inverse.preimage(x)
+                    guard let p = pre.point else { failed += 1; break }
+                    x = p
+                }
+                let d = distanceToCycle(x)
+                guard d.isFinite else { break }
+                best = min(best, (d * d) / (d0 * d0))
+                if d > 1e6 * (1 + d0) { break }
+            }
+            return best
+        }
+        // U without a ball of radius 1e-6 * radius around the cycle points: at the saddle itself the
+        // ratio is 0/0 and rounding decides it.
+        let hole = 1e-6 * radius
+        let inside = manifold.points.filter { let d = distanceToCycle($0); return d > hole && d <= radius }
+        guard !inside.isEmpty else { return nil }
+        var chosen: [[Double]] = []
+        if inside.count <= options.manifoldSamples {
+            chosen = inside
+        } else {
+            for i in 0..<options.manifoldSamples { chosen.append(inside[i * inside.count / options.manifoldSamples]) }
+        }
+        let manifoldDeltas = chosen.map(delta).sorted()
+        let deltaMax = manifoldDeltas.last!
+        let n = manifoldDeltas.count
+        let median = n % 2 == 1 ? manifoldDeltas[n / 2] : 0.5 * (manifoldDeltas[n / 2 - 1] + manifoldDeltas[n / 2])
+        var rng = SeededGenerator(seed: options.seed, stream: 0xDE17A)
+        let m = form.dimension
+        var above = 0
+        for _ in 0..<options.randomSamples {
+            let centre = cycle[Int(rng.next() % UInt64(cycle.count))]
+            var v = (0..<m).map { _ in rng.normal() }
+            let r = radius * Double.pow(rng.uniform(), 1 / Double(m))
+            v = Vec.scale(v, r / max(Vec.norm(v), 1e-300))
+            if r <= hole { continue }
+            if delta(Vec.add(centre, v)) > deltaMax { above += 1 }
+        }
+        let fraction = Double(above) / Double(max(options.randomSamples, 1))
+        return DeltaSigma(value: fraction - median, radius: radius, randomSamples: options.randomSamples, manifoldSamples: n,
+                          deltaMax: deltaMax, medianManifoldDelta: median, fractionAbove: fraction, maxSteps: options.maxSteps,
+                          failedInverseSteps: failed)
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import MPI
+import PLAtlasCore
+import PLAtlasIO
+
+/// `platlas basins MODEL --saddle I [--grid N]`.
+struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "basins",
+        abstract: "Which attractor lies on which side of a saddle's codimension-1 stable manifold.",
+        discussion: """
+        Computes the stable manifold of saddle I (it must have unstable dimension 1), orients
+        it (side + is the side of the unstable eigenvector), follows both branches of the
+        unstable manifold to see where each side goes, and reports every attractor (stable
+        fixed point or cycle of the search) with its side and its distance to the boundary.
+        --grid N classifies N x N initial conditions over the box (the first two coordinates,
+        the others at the saddle's) by brute-force iteration and reports how often the side
+        of the manifold predicts the same destination, outside a band of --band around it.
+
+        Examples:
+          platlas basins jobs/models/duffing.json --saddle 0 --grid 200 --json
+        """
+    )
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var saddle: SaddleOptions
+
+    @Option(help: ArgumentHelp("Classify an N x N grid by brute force.", valueName: "N"))
+    var grid: Int?
+
+    @Option(help: ArgumentHelp("Grid points closer than this to the manifold are not compared (default 1% of the box diagonal).", valueName: "width"))
+    var band: Double?
+
+    @Flag(help: "Keep a stable manifold even where the backward step found no or several preimages (reported).")
+    var allowNonInvertible = false
+
+    @OptionGroup var output: OutputOptions
+
+    var loaded: Model?
+
+    enum CodingKeys: CodingKey {
+        case model, saddle, grid, band, allowNonInvertible, output
+    }
+
+    func validate() throws {
+        try saddle.validate(requireCycle: true)
+        if let grid, grid < 2 || grid > 5000 { throw ValidationError("--grid must be between 2 and 5000") }
+        if let band, !(band >= 0) { throw ValidationError("--band must be non-negative") }
+        try output.validate()
+    }
+
+    mutating func prepare() throws {
+        loaded = try model.load()
+    }
+
+    static func name(_ d: Destination) -> JSONOutput {
+        switch d {
+        case .attractor(let i): .integer(i)
+        case .divergence: .string("divergence")
+        case .undecided: .string("undecided")
+        }
+    }
+
+    func run(world: Communicator) throws {
+        let model = loaded!
+        let log = Console.rankLog(world)
+        let form = model.shallowForm()
+        let (cycles, chosen, index) = try saddle.resolve(model: model, log: log)
+        let box = try saddle.box(for: chosen, cycles: cycles, dimension: model.dimension)
+        guard chosen.unstableDimension == 1 else {
+            throw InputError("the saddle has unstable dimension \(chosen.unstableDimension): its stable manifold is not a codimension-1 basin boundary")
+        }
+        let manifold = try saddle.build(form: form, cycle: chosen, kind: .stable, box: box, method: nil, supportPoints: nil,
+                                        allowNonInvertible: allowNonInvertible, log: log)
+        let attractorIndices = cycles.indices.filter { cycles[$0].stability == .stable }
+        let attractors = attractorIndices.map { cycles[$0] }
+        let report: BasinReport
+        do {
+            report = try Basins.analyse(manifold, form: form, attractors: attractors, gridResolution: grid, band: band)
+        } catch {
+            throw InputError(error.description)
+        }
+        var dsOptions = DeltaSigmaOptions()
+        dsOptions.seed = saddle.seed
+        let ds = DeltaSigma.compute(manifold, form: form, options: dsOptions)
+        func destination(_ d: Destination) -> JSONOutput {
+            if case .attractor(let i) = d { return .integer(attractorIndices[i]) }
+            return Self.name(d)
+        }
+        let name = "\(index.map { "cycle\($0)" } ?? "point")-stable"
+        if let path = output.output {
+            let file = try ResultFile.create(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
+                                             communicator: world.size > 1 ? world : nil)
+            try ManifoldOutput.write(manifold, name: name, saddleIndex: index, deltaSigma: ds, into: file.root)
+            try file.finish()
+            log("wrote \(path)")
+        }
+        guard world.isRoot else { return }
+        var fields: [(String, JSONOutput)] = [
+            ("saddle", index.map { .integer($0) } ?? .null),
+            ("manifold", ManifoldOutput.json(manifold, name: name, saddleIndex: index, deltaSigma: ds)),
+            ("sides", .object([("plus", destination(report.plusDestination)), ("minus", destination(report.minusDestination))])),
+            ("attractors", .array(report.attractors.map { a in
+                .object([("cycle", .integer(attractorIndices[a.index])), ("order", .integer(attractors[a.index].order)),
+                         ("side", .integer(a.side)), ("distance", .number(a.distance)), ("consistent", .bool(a.consistent))])
+            })),
+        ]
+        if let g = report.grid {
+            fields.append(("grid", .object([
+                ("resolution", .integers(g.resolution)), ("points", .integer(g.points)), ("band", .number(g.band)),
+                ("inside_band", .integer(g.insideBand)), ("undecided", .integer(g.undecided)), ("compared", .integer(g.compared)),
+                ("agreeing", .integer(g.agreeing)), ("agreement", .number(g.agreement)),
+                ("destinations", .object(g.destinations.sorted { "\($0.key)" < "\($1.key)" }.map { ("\(destination($0.key))", .integer($0.value)) })),
+            ])))
+        }
+        if output.json {
+            Console.output(JSONOutput.object(fields))
+        } else {
+            var lines = ["stable manifold of cycle \(index.map(String.init) ?? "-"): \(manifold.sheets.count) sheets in \(manifold.regions.count) regions, Delta_sigma \(ds.map { String(format: "%.4f", $0.value) } ?? "-")",
+                         "side +: \(report.plusDestination), side -: \(report.minusDestination)"]
+            for a in report.attractors {
+                lines.append("attractor cycle \(attractorIndices[a.index]) (order \(attractors[a.index].order)): side \(a.side > 0 ? "+" : "-"), distance \(String(format: "%.6g", a.distance))")
+            }
+            if let g = report.grid {
+                lines.append(String(format: "grid %d^%d: agreement %.4f over %d points (%d in the band, %d undecided)", g.resolution[0], g.resolution.count, g.agreement, g.compared, g.insideBand, g.undecided))
+            }
+            Console.output(lines.joined(separator: "\n"))
+        }
+    }
+}
