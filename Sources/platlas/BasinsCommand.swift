@@ -9,7 +9,7 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "basins",
         abstract: "Which attractor lies on which side of a saddle's codimension-1 stable manifold.",
-        discussion: """
+        discussion: reflow("""
         Computes the stable manifold of saddle I (it must have unstable dimension 1), orients
         it (side + is the side of the unstable eigenvector), follows both branches of the
         unstable manifold to see where each side goes, and reports every attractor (stable
@@ -20,7 +20,7 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
 
         Examples:
           platlas basins jobs/models/duffing.json --saddle 0 --grid 200 --json
-        """
+        """)
     )
 
     @OptionGroup var model: ModelOptions

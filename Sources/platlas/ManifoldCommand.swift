@@ -10,7 +10,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "manifold",
         abstract: "Stable and unstable manifolds of a saddle fixed point or saddle cycle, with Delta_sigma.",
-        discussion: """
+        discussion: reflow("""
         The saddle is object I of the cycle search (run here up to --max-order, or read from
         /cycles of --cycles F.h5), or the fixed point in the region of --point. The local
         manifold is spanned by the eigenvectors of the cycle's Jacobian product; it is pushed
@@ -28,7 +28,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         Examples:
           platlas manifold jobs/models/duffing.json --cycle 0 --kind stable --json
           platlas manifold model.json --max-order 3 --cycle 1 --kind both --output m.h5
-        """
+        """)
     )
 
     @OptionGroup var model: ModelOptions
