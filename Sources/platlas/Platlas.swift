@@ -17,7 +17,7 @@ struct Platlas: ParsableCommand {
         Exit codes: 0 success, 1 failure while computing, 2 bad input (options, model files).
         """),
         version: platlasVersion,
-        subcommands: [InfoCommand.self, CyclesCommand.self, FitCommand.self, ConvertCommand.self, BenchKernelsCommand.self]
+        subcommands: [InfoCommand.self, CyclesCommand.self, RunCommand.self, SubmitCommand.self, CollectCommand.self, FitCommand.self, ConvertCommand.self, BenchKernelsCommand.self]
     )
 }
 
