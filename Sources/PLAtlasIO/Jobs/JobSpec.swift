@@ -31,7 +31,8 @@ public struct SpecTable {
 
     /// The line of `key`, else of the table's header.
     public func line(of key: String) -> Int? {
-        lines.line(ofKey: key, table: name, occurrence: occurrence) ?? headerLine
+        lines.line(ofKey: key, table: name, occurrence: occurrence)
+            ?? (name.isEmpty ? lines.line(ofTable: key) : headerLine)
     }
 
     public var headerLine: Int? { name.isEmpty ? nil : lines.line(ofTable: name, occurrence: occurrence) }

@@ -49,6 +49,7 @@ public enum SlurmTemplate {
         if partition == nil {
             text = text.replacingOccurrences(of: "#SBATCH --partition=@PARTITION@",
                                              with: "##SBATCH --partition=   (none given: the cluster's default partition)")
+                .replacingOccurrences(of: "@PARTITION@", with: "(default)")
         } else {
             text = text.replacingOccurrences(of: "@PARTITION@", with: partition!)
         }
