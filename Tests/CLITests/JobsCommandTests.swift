@@ -219,7 +219,8 @@ struct JobsCommandTests {
         out = h5py.File(sys.argv[1], 'r')
         inputs = sys.argv[2:]
         assert out['tasks'].attrs['count'] == 3 and out.attrs['collected'] == 3
-        assert [s.decode() for s in out['tasks/sources'][()]] == inputs, out['tasks/sources'][()]
+        assert [s.decode() for s in out['sources'][()]] == inputs, out['sources'][()]
+        assert sorted(out) == ['sources', 'tasks'] and sorted(out['tasks']) == ['0', '1', '2']
         def same(x, y, path):
             for k in x.attrs:
                 assert np.array_equal(np.asarray(x.attrs[k]), np.asarray(y.attrs[k])), (path, k)

@@ -67,7 +67,7 @@ public enum ResultCollector {
             try root.setAttribute("inputs_platlas_version", inputs[0].platlasVersion)
             let tasks = try root.createGroup("tasks")
             try tasks.setAttribute("count", inputs.count)
-            try tasks.writeStrings("sources", inputs.map { JobSpec.absolute($0.path) })
+            try root.writeStrings("sources", inputs.map { JobSpec.absolute($0.path) })
             for (i, input) in inputs.enumerated() {
                 let source = try File.open(input.path)
                 let task = try tasks.createGroup(String(i))
