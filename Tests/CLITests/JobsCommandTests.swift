@@ -180,6 +180,19 @@ struct JobsCommandTests {
         }
     }
 
+    @Test func shippedSpecsAreValid() throws {
+        let jobs = CLI.repository + "/jobs"
+        let specs = try FileManager.default.contentsOfDirectory(atPath: jobs).filter { $0.hasSuffix(".toml") }.sorted()
+        #expect(specs.contains("duffing.toml") && specs.contains("survey.toml"))
+        for spec in specs {
+            let result = try CLI.run(["submit", jobs + "/" + spec, "--output", NSTemporaryDirectory() + "x.h5", "--dry-run"])
+            #expect(result.status == 0, "\(spec): \(result.stderr)")
+        }
+        let array = try CLI.run(["submit", jobs + "/survey.toml", "--array", jobs + "/survey-models.txt",
+                                 "--output", NSTemporaryDirectory() + "x.h5", "--dry-run"])
+        #expect(array.status == 0 && array.stdout.contains("#SBATCH --array=0-2\n"), "\(array.stderr)")
+    }
+
     @Test func submitRefusesBadInputBeforeSubmitting() throws {
         let (dir, spec) = try setUp(Self.spec)
         defer { try? FileManager.default.removeItem(atPath: dir) }

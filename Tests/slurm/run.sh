@@ -125,23 +125,6 @@ wait_job() {
 job_gone_from_queue() { [ -z "$(squeue -h -j "$1" 2>/dev/null)" ]; }
 job_in_state() { [ "$(job_states "$1" | sort -u)" = "$2" ]; }
 
-# fill TEMPLATE OUT NAME=VALUE...: writes TEMPLATE with every @NAME@ replaced by VALUE and
-# fails if a placeholder is left.
-fill() {
-    local template=$1 out=$2 text kv name value
-    shift 2
-    text=$(cat "$template")
-    for kv in "$@"; do
-        name=${kv%%=*}; value=${kv#*=}
-        text=${text//"@$name@"/"$value"}
-    done
-    printf '%s\n' "$text" > "$out"
-    if grep -qE '@[A-Z_]+@' "$out"; then
-        note "unfilled placeholders in $out: $(grep -oE '@[A-Z_]+@' "$out" | sort -u | tr '\n' ' ')"
-        return 1
-    fi
-}
-
 platlas=$bin/platlas
 python=/usr/bin/python3      # Debian's, with h5py (the python3 on PATH may lack it)
 
