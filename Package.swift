@@ -39,7 +39,8 @@ let package = Package(
         .target(name: "PLAtlasCore",
                 dependencies: ["LinearAlgebra", .product(name: "Numerics", package: "swift-numerics")]),
         // Files: models in, results out.
-        .target(name: "PLAtlasIO", dependencies: ["PLAtlasCore", "HDF5", "MPI", "LinearAlgebra"]),
+        .target(name: "PLAtlasIO", dependencies: ["PLAtlasCore", "HDF5", "MPI", "LinearAlgebra",
+                                              .product(name: "TOMLKit", package: "TOMLKit")]),
         // Distribution over ranks.
         .target(name: "PLAtlasCluster", dependencies: ["PLAtlasCore", "PLAtlasIO", "MPI", "HDF5"]),
         // The command line.

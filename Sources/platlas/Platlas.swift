@@ -18,7 +18,7 @@ struct Platlas: ParsableCommand {
         """),
         version: platlasVersion,
         subcommands: [InfoCommand.self, CyclesCommand.self, ManifoldCommand.self, BasinsCommand.self, FitCommand.self,
-                      ConvertCommand.self, BenchKernelsCommand.self]
+                      RunCommand.self, SubmitCommand.self, CollectCommand.self, ConvertCommand.self, BenchKernelsCommand.self]
     )
 }
 

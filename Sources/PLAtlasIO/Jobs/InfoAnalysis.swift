@@ -1,0 +1,61 @@
+import HDF5
+import PLAtlasCore
+
+/// `[[info]]`: the model facts of `platlas info` (type, dimensions, region bound, signs of det J),
+/// written as attributes of `/info`.
+public struct InfoAnalysis: AnalysisConfiguration {
+    public var seed: UInt64
+
+    public static let kind = AnalysisKind(
+        name: "info",
+        summary: "model facts: type, dimensions, number of linear regions, invertibility",
+        keys: [.init("seed", "seed for sampling regions when they are too many to enumerate (default 1)")],
+        allowsSeveral: false,
+        parse: { (table, _) throws(JobSpecError) in
+            InfoAnalysis(seed: try table.seed() ?? 1)
+        })
+
+    public func run(_ context: AnalysisRunContext, into root: borrowing Group, group: String) throws -> AnalysisOutcome {
+        let model = context.model
+        let form = model.shallowForm()
+        let signs = form.determinantSigns(expectedCellCount: model.regionCountUpperBound, seed: seed)
+        let g = try root.createGroup(group)
+        try g.setAttribute("analysis", "info")
+        try g.setAttribute("type", model.kind.rawValue)
+        try g.setAttribute("dimension", model.dimension)
+        try g.setAttribute("hidden_units", model.hiddenUnits)
+        if let p = model.activeUnits { try g.setAttribute("active_units", p) }
+        try g.setAttribute("hyperplanes", form.hiddenCount)
+        try g.setAttribute("regions_upper_bound", model.regionCountUpperBound)
+        try g.setAttribute("regions_examined", signs.regionsExamined)
+        try g.setAttribute("exhaustive", signs.exhaustive ? 1 : 0)
+        try g.setAttribute("det_positive", signs.positive)
+        try g.setAttribute("det_negative", signs.negative)
+        try g.setAttribute("det_zero", signs.zero)
+        try g.setAttribute("smallest_abs_det", signs.smallestMagnitude)
+        try g.setAttribute("one_sign", signs.hasOneSign ? 1 : 0)
+        try g.setAttribute("seed", Int(truncatingIfNeeded: seed))
+        try g.close()
+        var fields: [(String, JSONOutput)] = [
+            ("type", .string(model.kind.rawValue)),
+            ("dimension", .integer(model.dimension)),
+            ("hidden_units", .integer(model.hiddenUnits)),
+        ]
+        if let p = model.activeUnits { fields.append(("active_units", .integer(p))) }
+        fields += [
+            ("hyperplanes", .integer(form.hiddenCount)),
+            ("regions_upper_bound", .number(model.regionCountUpperBound)),
+            ("regions_examined", .integer(signs.regionsExamined)),
+            ("exhaustive", .bool(signs.exhaustive)),
+            ("det_positive", .integer(signs.positive)),
+            ("det_negative", .integer(signs.negative)),
+            ("det_zero", .integer(signs.zero)),
+            ("smallest_abs_det", .number(signs.smallestMagnitude)),
+            ("one_sign", .bool(signs.hasOneSign)),
+        ]
+        let scope = signs.exhaustive ? "all \(signs.regionsExamined) regions" : "\(signs.regionsExamined) sampled regions"
+        let summary = "/\(group): \(model.kind.rawValue), M = \(model.dimension), H = \(model.hiddenUnits); det J "
+            + (signs.hasOneSign ? "has one sign over \(scope)" : "changes sign over \(scope)")
+        return AnalysisOutcome(summary: summary, json: .object(fields))
+    }
+}
