@@ -16,7 +16,7 @@ struct Platlas: ParsableCommand {
         Exit codes: 0 success, 1 failure while computing, 2 bad input (options, model files).
         """,
         version: platlasVersion,
-        subcommands: [InfoCommand.self, CyclesCommand.self, FitCommand.self, ConvertCommand.self]
+        subcommands: [InfoCommand.self, CyclesCommand.self, FitCommand.self, ConvertCommand.self, SweepCommand.self]
     )
 }
 
