@@ -93,6 +93,7 @@ public struct SweepFile: ~Copyable {
         let file = try File.open(path, mode: .readWrite, communicator: communicator)
         let root = file.root
         guard root.isGroup("sweep") else { throw SweepInputError("--resume: '\(path)' holds no /sweep") }
+        guard (try? root.attributeInt("complete")) != 1 else { throw SweepInputError("--resume: '\(path)' is already complete") }
         let g = try root.openGroup("sweep")
         for (key, value) in identity(sweep, specs: specs) {
             let stored = (try? g.attributeString(key)) ?? "(missing)"
