@@ -297,8 +297,8 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
 }
 
 /// The `--plot` chart: the orbit diagram with the Lyapunov curve for 1D sweeps, the grid
-/// coloured by attractor count (or by the largest Lyapunov exponent) for 2D sweeps, with
-/// bifurcations marked.
+/// coloured by the largest Lyapunov exponent (with --lyapunov) or by attractor count for 2D
+/// sweeps, with bifurcations marked.
 enum SweepPlot {
     static func svg(points: [SweepPoint], bifurcations: [Bifurcation], sweep: Sweep, specs: [String]) -> String {
         let width = 640.0, height = 420.0, left = 60.0, top = 20.0, plotW = 560.0, plotH = 340.0
@@ -331,10 +331,22 @@ enum SweepPlot {
             let (y0, y1) = (ys.min()!, ys.max()!)
             let cw = plotW / Double(xs.count), ch = plotH / Double(ys.count)
             let maxCount = max(points.map(\.attractorCount).max() ?? 1, 1)
+            // With Lyapunov exponents the cells show the largest exponent, otherwise the attractor count.
+            let byLyapunov = points.contains { $0.lyapunov.isFinite }
+            let lyapunovScale = max(points.map { abs($0.lyapunov) }.filter(\.isFinite).max() ?? 1, 1e-12)
             for p in points {
                 let c = sweep.grid.coordinates(of: p.index)
-                let shade = Int(255 - 200 * Double(p.attractorCount) / Double(maxCount))
-                body.append("<rect x=\"\(fmt(left + Double(c[0]) * cw))\" y=\"\(fmt(top + plotH - Double(c[1] + 1) * ch))\" width=\"\(fmt(cw))\" height=\"\(fmt(ch))\" fill=\"rgb(\(shade),\(shade),255)\"/>")
+                let fill: String
+                if byLyapunov {
+                    // Red for positive exponents (chaos), blue for negative, white at 0.
+                    let x = p.lyapunov.isFinite ? max(-1, min(1, p.lyapunov / lyapunovScale)) : 0
+                    let fade = Int(255 - 200 * abs(x))
+                    fill = x > 0 ? "rgb(255,\(fade),\(fade))" : "rgb(\(fade),\(fade),255)"
+                } else {
+                    let shade = Int(255 - 200 * Double(p.attractorCount) / Double(maxCount))
+                    fill = "rgb(\(shade),\(shade),255)"
+                }
+                body.append("<rect x=\"\(fmt(left + Double(c[0]) * cw))\" y=\"\(fmt(top + plotH - Double(c[1] + 1) * ch))\" width=\"\(fmt(cw))\" height=\"\(fmt(ch))\" fill=\"\(fill)\"/>")
             }
             for b in bifurcations {
                 let a = sweep.grid.coordinates(of: b.between.0), d = sweep.grid.coordinates(of: b.between.1)
