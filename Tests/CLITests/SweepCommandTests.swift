@@ -15,38 +15,45 @@ struct SweepCommandTests {
 
     func orders(_ cycles: [[String: Any]]) -> [Int] { cycles.map { $0["order"] as! Int }.sorted() }
 
-    /// The 2D PLRNN family over a1: orders at sampled points match `platlas cycles` there, and
-    /// the changes between them are reported as bifurcations.
+    /// The 2D PLRNN family over part of a1 in [0.8, 0.99] (docs/sweeps.md has the whole range):
+    /// orders at sampled points match `platlas cycles` there (a1 = 0.84 has a pair of 16-cycles,
+    /// 0.85 a pair of 17-cycles), and the changes between them are reported as bifurcations.
     @Test func twoDimensionalFamilyAgreesWithIndependentSearches() throws {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let model = try write(Self.family, in: dir)
-        let result = try CLI.run(["sweep", model, "--param", "A[0]", "--range", "0.8:0.99:20", "--max-order", "10", "--json"])
+        let result = try CLI.run(["sweep", model, "--param", "A[0]", "--range", "0.83:0.86:4", "--max-order", "17", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let doc = try #require(CLI.json(result) as? [String: Any], "stdout must be exactly one JSON document")
         let grid = try #require(doc["grid"] as? [[String: Any]])
-        #expect(grid.count == 20)
-        for i in [0, 7, 19] {
+        #expect(grid.count == 4)
+        #expect(orders(grid[0]["cycles"] as! [[String: Any]]) == [1])
+        for (i, expected) in [(1, [1, 16, 16]), (2, [1, 17, 17])] {
             let a1 = (grid[i]["values"] as! [Double])[0]
-            #expect(abs(a1 - (0.8 + 0.01 * Double(i))) < 1e-12)
+            #expect(abs(a1 - (0.83 + 0.01 * Double(i))) < 1e-12)
             let text = Self.family.replacingOccurrences(of: "[0.8,", with: "[\(a1),")
             let single = try write(text, in: dir, name: "point\(i).json")
-            let independent = try CLI.run(["cycles", single, "--max-order", "10", "--json"])
+            let independent = try CLI.run(["cycles", single, "--max-order", "17", "--json", "--seed", "7"])
             let cycles = try #require((CLI.json(independent) as? [String: Any])?["cycles"] as? [[String: Any]])
             #expect(orders(grid[i]["cycles"] as! [[String: Any]]) == orders(cycles), "a1 = \(a1)")
+            #expect(orders(cycles) == expected, "a1 = \(a1)")
             for c in grid[i]["cycles"] as! [[String: Any]] {
                 for key in ["order", "stability", "unstable_dimension", "points"] { #expect(c[key] != nil, "missing \(key)") }
             }
         }
         let events = try #require(doc["bifurcations"] as? [[String: Any]])
-        #expect(!events.isEmpty)
         for e in events {
             let between = e["between"] as! [Int]
             #expect(between.count == 2 && between[1] == between[0] + 1)
             let value = e["value"] as! Double
-            #expect(value > 0.8 + 0.01 * Double(between[0]) && value < 0.8 + 0.01 * Double(between[1]))
+            #expect(value > 0.83 + 0.01 * Double(between[0]) && value < 0.83 + 0.01 * Double(between[1]))
             #expect(["fold", "flip", "neimark-sacker", "border-collision", "creation", "destruction"].contains(e["type"] as! String))
         }
+        // The 16-cycles are born between a1 = 0.83 and 0.84 and die between 0.84 and 0.85.
+        func count(_ type: String, _ order: Int, _ i: Int) -> Int {
+            events.filter { $0["type"] as! String == type && $0["order"] as! Int == order && ($0["between"] as! [Int]) == [i, i + 1] }.count
+        }
+        #expect(count("creation", 16, 0) == 2 && count("destruction", 16, 1) == 2 && count("creation", 17, 1) == 2)
     }
 
     /// The chaos preset over h1: orbit diagram and Lyapunov curve, positive where chaotic.
