@@ -33,7 +33,7 @@ guard let workdir else { usage() }
 let failed = withMPI { world in
     if world.isRoot { try FileManager.default.createDirectory(atPath: workdir, withIntermediateDirectories: true) }
     try world.barrier()
-    let cases = communicatorCases + parallelHDF5Cases + cycleCases + (withFailingCase ? [deliberateFailure] : [])
+    let cases = communicatorCases + parallelHDF5Cases + cycleCases + sweepCases + (withFailingCase ? [deliberateFailure] : [])
     return try runTestCases(cases, world: world, workdir: workdir)
 }
 exit(failed == 0 ? 0 : 1)

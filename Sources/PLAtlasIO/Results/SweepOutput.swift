@@ -1,0 +1,280 @@
+import ComplexModule
+import HDF5
+import MPI
+import PLAtlasCore
+
+/// The resumable HDF5 file of a sweep (`/sweep`, docs/hdf5-schema.md).
+///
+/// Unlike other result files it is written under its **final name** from the start, so that an
+/// interrupted job can be resumed: the root attribute `complete` is 0 until `finish` sets it to
+/// 1. Per-point datasets have the grid's size from the start; the cycle tables are chunked and
+/// extendable. `append` writes a batch of finished points (collective: every rank passes its
+/// own points, possibly none) and flushes the file, so a killed job loses only the points not
+/// yet appended. A point is complete when `done[i] == 1`; its cycles are rows
+/// `cycle_offset[i] ..< cycle_offset[i] + cycle_count[i]` of the tables (rows written by a batch
+/// that was interrupted before its `done` flags are never referenced).
+public struct SweepFile: ~Copyable {
+    public let file: File
+    public let path: String
+    let communicator: Communicator?
+    let dimension: Int
+    let hiddenUnits: Int
+    let count: Int
+    let orbitRows: Int
+    let spectrum: Bool
+
+    static let stabilityCodes: [Stability] = [.stable, .saddle, .unstable, .marginal]
+
+    /// Attributes that must agree for `--resume` to continue a file.
+    static func identity(_ sweep: Sweep, specs: [String]) -> [(String, String)] {
+        let o = sweep.options
+        return [("specs", specs.joined(separator: ";")), ("shape", sweep.grid.shape.map(String.init).joined(separator: "x")),
+                ("max_order", String(o.maxOrder)), ("seed", String(o.seed)), ("block_size", String(o.blockSize)),
+                ("warm_start", String(o.warmStart)), ("exact_below", String(o.exactBelow)),
+                ("initial_conditions", String(o.initialConditions)), ("transient", String(o.transient)),
+                ("lyapunov", String(o.lyapunov || o.spectrum)), ("spectrum", String(o.spectrum)),
+                ("orbit_samples", String(o.orbitSamples)),
+                ("axis_values", sweep.grid.axes.map { $0.map { String($0) }.joined(separator: ",") }.joined(separator: "|"))]
+    }
+
+    /// Creates `path` (collective with a communicator), with the grid and empty per-point data.
+    public static func create(_ path: String, models: [Model], provenance: Provenance, sweep: Sweep, specs: [String],
+                              communicator: Communicator?) throws -> SweepFile {
+        let file = try File.create(path, communicator: communicator)
+        let root = file.root
+        try root.setAttribute("platlas_version", platlasVersion)
+        try root.setAttribute("schema_version", resultSchemaVersion)
+        try root.setAttribute("created", ResultFile.utcNow())
+        try root.setAttribute("command", provenance.command)
+        try root.setAttribute("ranks", provenance.ranks)
+        try root.setAttribute("complete", 0)
+        try ModelFile.write(models, into: root, group: "/model")
+        let g = try root.createGroup("sweep")
+        for (key, value) in identity(sweep, specs: specs) { try g.setAttribute(key, value) }
+        if case .stack = sweep.source { try g.setAttribute("kind", "stack") } else { try g.setAttribute("kind", "parameters") }
+        let n = sweep.grid.count, m = sweep.dimension, axes = sweep.grid.axes.count
+        let h = models[0].shallowForm().hiddenCount
+        try g.setAttribute("dimension", m)
+        try g.setAttribute("hidden_units", h)
+        try g.writeDataset("parameter_values", (0..<n).flatMap { sweep.grid.values(of: $0) }, shape: [n, axes])
+        for (a, values) in sweep.grid.axes.enumerated() { try g.writeDataset("axis_\(a)", values, shape: [values.count]) }
+        for name in ["done", "marginal_any"] { try g.createDataset(name, type: .uint8, shape: [n]).close() }
+        for name in ["attractor_count", "bounded_orbits", "diverged_orbits", "candidates", "seeds", "cycle_offset", "cycle_count"] {
+            try g.createDataset(name, type: .int64, shape: [n]).close()
+        }
+        for name in ["lyapunov", "seconds"] { try g.createDataset(name, type: .float64, shape: [n]).close() }
+        let o = sweep.options
+        if o.spectrum { try g.createDataset("spectrum", type: .float64, shape: [n, m]).close() }
+        let rows = o.orbitSamples * o.initialConditions
+        if rows > 0 { try g.createDataset("orbit", type: .float64, shape: [n, rows, m]).close() }
+        let c = try g.createGroup("cycles")
+        try c.setAttribute("stability_codes", stabilityCodes.map(\.rawValue).joined(separator: ","))
+        for name in ["point", "order", "unstable_dimension", "point_offset"] {
+            try c.createDataset(name, type: .int64, shape: [0], maxShape: [nil], chunk: [1024]).close()
+        }
+        for name in ["stability", "marginal"] { try c.createDataset(name, type: .uint8, shape: [0], maxShape: [nil], chunk: [1024]).close() }
+        try c.createDataset("residual", type: .float64, shape: [0], maxShape: [nil], chunk: [1024]).close()
+        try c.createDataset("eigenvalues", type: .float64, shape: [0, m, 2], maxShape: [nil, m, 2], chunk: [256, m, 2]).close()
+        try c.createDataset("points", type: .float64, shape: [0, m], maxShape: [nil, m], chunk: [1024, m]).close()
+        let w = RegionCode.wordCount(h)
+        try c.createDataset("regions", type: .uint64, shape: [0, w], maxShape: [nil, w], chunk: [1024, w]).close()
+        try c.close()
+        try g.close()
+        try file.flush()
+        return SweepFile(file: file, path: path, communicator: communicator, dimension: m, hiddenUnits: h, count: n,
+                         orbitRows: rows, spectrum: o.spectrum)
+    }
+
+    /// Reopens an interrupted file for `--resume` (collective) and reads its completed points.
+    /// Throws `SweepInputError` if the file belongs to another sweep or is already complete.
+    public static func resume(_ path: String, sweep: Sweep, specs: [String], communicator: Communicator?,
+                              completed points: inout [SweepPoint]) throws -> SweepFile {
+        guard File.isHDF5(path) else { throw SweepInputError("--resume: '\(path)' is not an HDF5 file") }
+        let file = try File.open(path, mode: .readWrite, communicator: communicator)
+        let root = file.root
+        guard root.isGroup("sweep") else { throw SweepInputError("--resume: '\(path)' holds no /sweep") }
+        guard (try? root.attributeInt("complete")) != 1 else { throw SweepInputError("--resume: '\(path)' is already complete") }
+        let g = try root.openGroup("sweep")
+        for (key, value) in identity(sweep, specs: specs) {
+            let stored = (try? g.attributeString(key)) ?? "(missing)"
+            guard stored == value else {
+                throw SweepInputError("--resume: '\(path)' is another sweep (\(key) is \(stored), this run has \(value))")
+            }
+        }
+        let m = try g.attributeInt("dimension"), h = try g.attributeInt("hidden_units")
+        let n = sweep.grid.count
+        let done = try g.readUInt8s("done").values
+        let o = sweep.options
+        let rows = o.orbitSamples * o.initialConditions
+        points = []
+        if done.contains(1) {
+            let attractors = try g.readInt64s("attractor_count").values, bounded = try g.readInt64s("bounded_orbits").values
+            let diverged = try g.readInt64s("diverged_orbits").values, candidates = try g.readInt64s("candidates").values
+            let seeds = try g.readInt64s("seeds").values, offsets = try g.readInt64s("cycle_offset").values
+            let counts = try g.readInt64s("cycle_count").values
+            let lyapunov = try g.readDoubles("lyapunov").values, seconds = try g.readDoubles("seconds").values
+            let spectrum = o.spectrum ? try g.readDoubles("spectrum").values : []
+            let orbit = rows > 0 ? try g.readDoubles("orbit").values : []
+            let c = try g.openGroup("cycles")
+            let order = try c.readInt64s("order").values, unstable = try c.readInt64s("unstable_dimension").values
+            let pointOffset = try c.readInt64s("point_offset").values, stability = try c.readUInt8s("stability").values
+            let marginal = try c.readUInt8s("marginal").values, residual = try c.readDoubles("residual").values
+            let eigen = try c.readDoubles("eigenvalues").values, cyclePoints = try c.readDoubles("points").values
+            let regions = try c.readUInt64s("regions").values
+            try c.close()
+            let w = RegionCode.wordCount(h)
+            for i in 0..<n where done[i] == 1 {
+                var cycles: [Cycle] = []
+                for r in Int(offsets[i])..<Int(offsets[i] + counts[i]) {
+                    let k = Int(order[r]), start = Int(pointOffset[r])
+                    let pts = (0..<k).map { j in Array(cyclePoints[((start + j) * m)..<((start + j + 1) * m)]) }
+                    let codes = (0..<k).map { j in RegionCode(words: Array(regions[((start + j) * w)..<((start + j + 1) * w)]), count: h)! }
+                    var cycle = Cycle(points: pts, regions: codes, eigenvalues: [], residual: residual[r], marginalTolerance: 0)
+                    cycle.eigenvalues = (0..<m).map { Complex(eigen[(r * m + $0) * 2], eigen[(r * m + $0) * 2 + 1]) }.filter { !$0.real.isNaN }
+                    cycle.unstableDimension = Int(unstable[r])
+                    cycle.isMarginal = marginal[r] == 1
+                    cycle.stability = stabilityCodes[Int(stability[r])]
+                    cycles.append(cycle)
+                }
+                points.append(SweepPoint(
+                    index: i, values: sweep.grid.values(of: i), cycles: cycles, attractorCount: Int(attractors[i]),
+                    boundedOrbits: Int(bounded[i]), divergedOrbits: Int(diverged[i]), lyapunov: lyapunov[i],
+                    spectrum: o.spectrum ? Array(spectrum[(i * m)..<((i + 1) * m)]) : [],
+                    orbit: (0..<rows).map { r in Array(orbit[((i * rows + r) * m)..<((i * rows + r + 1) * m)]) },
+                    candidates: Int(candidates[i]), seeds: Int(seeds[i]), seconds: seconds[i]))
+            }
+        }
+        try g.close()
+        try root.setAttribute("resumed", 1)
+        return SweepFile(file: file, path: path, communicator: communicator, dimension: m, hiddenUnits: h, count: n,
+                         orbitRows: rows, spectrum: o.spectrum)
+    }
+
+    /// Appends finished points: collective, every rank passes its own (possibly none).
+    public func append(_ local: [SweepPoint]) throws {
+        let m = dimension, w = RegionCode.wordCount(hiddenUnits)
+        let myCycles = local.reduce(0) { $0 + $1.cycles.count }
+        let myRows = local.reduce(0) { $0 + $1.cycles.reduce(0) { $0 + $1.order } }
+        var cycleBase = 0, rowBase = 0, totalCycles = myCycles, totalRows = myRows
+        if let communicator, communicator.size > 1 {
+            let all = try communicator.allGatherv([myCycles, myRows]).values
+            totalCycles = 0; totalRows = 0
+            for r in 0..<communicator.size {
+                if r < communicator.rank { cycleBase += all[2 * r]; rowBase += all[2 * r + 1] }
+                totalCycles += all[2 * r]; totalRows += all[2 * r + 1]
+            }
+        }
+        let root = file.root
+        let oldCycles = try root.openDataset("sweep/cycles/order").extent().shape[0]
+        let oldRows = try root.openDataset("sweep/cycles/points").extent().shape[0]
+        let firstCycle = oldCycles + cycleBase, firstRow = oldRows + rowBase
+        // Cycle tables.
+        var point: [Int64] = [], order: [Int64] = [], unstable: [Int64] = [], pointOffset: [Int64] = []
+        var stability: [UInt8] = [], marginal: [UInt8] = [], residual: [Double] = [], eigen: [Double] = []
+        var coordinates: [Double] = [], regions: [UInt64] = []
+        var cycleOffset: [Int] = []
+        var row = firstRow
+        for p in local {
+            cycleOffset.append(firstCycle + point.count)
+            for c in p.cycles {
+                point.append(Int64(p.index)); order.append(Int64(c.order)); unstable.append(Int64(c.unstableDimension))
+                pointOffset.append(Int64(row)); row += c.order
+                stability.append(UInt8(Self.stabilityCodes.firstIndex(of: c.stability)!)); marginal.append(c.isMarginal ? 1 : 0)
+                residual.append(c.residual)
+                for j in 0..<m {
+                    let e = j < c.eigenvalues.count ? c.eigenvalues[j] : Complex(.nan, .nan)
+                    eigen += [e.real, e.imaginary]
+                }
+                for z in c.points { coordinates += z }
+                for r in c.regions { regions += r.words }
+            }
+        }
+        func extendAndWrite<T: HDF5Scalar>(_ name: String, _ values: [T], rows total: Int, start: Int, width: [Int]) throws {
+            let d = try root.openDataset("sweep/cycles/" + name)
+            let old = try d.extent().shape[0]
+            try d.extend(to: [old + total] + width)
+            try d.write(values, start: [start] + width.map { _ in 0 }, count: [values.count / max(width.reduce(1, *), 1)] + width)
+            try d.close()
+        }
+        try extendAndWrite("point", point, rows: totalCycles, start: firstCycle, width: [])
+        try extendAndWrite("order", order, rows: totalCycles, start: firstCycle, width: [])
+        try extendAndWrite("unstable_dimension", unstable, rows: totalCycles, start: firstCycle, width: [])
+        try extendAndWrite("point_offset", pointOffset, rows: totalCycles, start: firstCycle, width: [])
+        try extendAndWrite("stability", stability, rows: totalCycles, start: firstCycle, width: [])
+        try extendAndWrite("marginal", marginal, rows: totalCycles, start: firstCycle, width: [])
+        try extendAndWrite("residual", residual, rows: totalCycles, start: firstCycle, width: [])
+        try extendAndWrite("eigenvalues", eigen, rows: totalCycles, start: firstCycle, width: [m, 2])
+        try extendAndWrite("points", coordinates, rows: totalRows, start: firstRow, width: [m])
+        try extendAndWrite("regions", regions, rows: totalRows, start: firstRow, width: [w])
+        // Per-point data: independent writes of each rank's own points; `done` last.
+        func perPoint<T: HDF5Scalar>(_ name: String, _ value: (Int, SweepPoint) -> [T], width: [Int] = []) throws {
+            let d = try root.openDataset("sweep/" + name)
+            for (k, p) in local.enumerated() {
+                try d.write(value(k, p), start: [p.index] + width.map { _ in 0 }, count: [1] + width, collective: false)
+            }
+            try d.close()
+        }
+        try perPoint("cycle_offset") { k, _ in [Int64(cycleOffset[k])] }
+        try perPoint("cycle_count") { _, p in [Int64(p.cycles.count)] }
+        try perPoint("attractor_count") { _, p in [Int64(p.attractorCount)] }
+        try perPoint("bounded_orbits") { _, p in [Int64(p.boundedOrbits)] }
+        try perPoint("diverged_orbits") { _, p in [Int64(p.divergedOrbits)] }
+        try perPoint("candidates") { _, p in [Int64(p.candidates)] }
+        try perPoint("seeds") { _, p in [Int64(p.seeds)] }
+        try perPoint("lyapunov") { _, p in [p.lyapunov] }
+        try perPoint("seconds") { _, p in [p.seconds] }
+        try perPoint("marginal_any") { _, p in [UInt8(p.cycles.contains { $0.isMarginal } ? 1 : 0)] }
+        if spectrum { try perPoint("spectrum", { _, p in p.spectrum.count == m ? p.spectrum : [Double](repeating: .nan, count: m) }, width: [m]) }
+        if orbitRows > 0 { try perPoint("orbit", { _, p in p.orbit.flatMap { $0 } }, width: [orbitRows, m]) }
+        try file.flush()
+        try perPoint("done") { _, _ in [UInt8(1)] }
+        try file.flush()
+    }
+
+    /// Writes the bifurcation table, sets `complete` to 1 and closes the file (collective;
+    /// every rank passes the same table).
+    public consuming func finish(bifurcations: [Bifurcation]) throws {
+        let root = file.root
+        let g = try root.createGroup("sweep/bifurcations")
+        let b = bifurcations.count
+        try g.writeDataset("between", bifurcations.flatMap { [Int64($0.between.0), Int64($0.between.1)] }, shape: [b, 2])
+        try g.writeDataset("axis", bifurcations.map { Int64($0.axis) }, shape: [b])
+        try g.writeDataset("value", bifurcations.map(\.value), shape: [b])
+        try g.writeDataset("order", bifurcations.map { Int64($0.order) }, shape: [b])
+        try g.writeDataset("refined", bifurcations.map { UInt8($0.refined ? 1 : 0) }, shape: [b])
+        try g.writeStrings("type", bifurcations.map(\.type.rawValue))
+        try g.close()
+        try root.setAttribute("complete", 1)
+        try file.close()
+    }
+
+    /// Closes without marking the file complete (it can be resumed).
+    public consuming func close() throws { try file.close() }
+}
+
+/// `--json` output of a sweep.
+public enum SweepOutput {
+    /// `{"grid": [{"values", "cycles": [{"order", "stability", "unstable_dimension", "points"}],
+    /// "lyapunov", "attractors", ...}], "bifurcations": [{"between", "type", "value", ...}],
+    /// "stats": {...}}`, grid points in row-major order.
+    public static func json(_ points: [SweepPoint], bifurcations: [Bifurcation], spectrum: Bool, stats: [(String, JSONOutput)]) -> JSONOutput {
+        let grid: [JSONOutput] = points.map { p in
+            var fields: [(String, JSONOutput)] = [
+                ("values", .numbers(p.values)),
+                ("cycles", .array(p.cycles.map { c in
+                    .object([("order", .integer(c.order)), ("stability", .string(c.stability.rawValue)),
+                             ("unstable_dimension", .integer(c.unstableDimension)), ("points", .array(c.points.map { .numbers($0) }))])
+                })),
+                ("lyapunov", .number(p.lyapunov)),
+                ("attractors", .integer(p.attractorCount)),
+            ]
+            if spectrum { fields.append(("spectrum", .numbers(p.spectrum))) }
+            return .object(fields)
+        }
+        let events: [JSONOutput] = bifurcations.map { b in
+            .object([("between", .integers([b.between.0, b.between.1])), ("type", .string(b.type.rawValue)), ("value", .number(b.value)),
+                     ("axis", .integer(b.axis)), ("order", .integer(b.order)), ("refined", .bool(b.refined))])
+        }
+        return .object([("grid", .array(grid)), ("bifurcations", .array(events)), ("stats", .object(stats))])
+    }
+}

@@ -1,0 +1,362 @@
+import ArgumentParser
+import Foundation
+import MPI
+import PLAtlasCluster
+import PLAtlasCore
+import PLAtlasIO
+
+/// `platlas sweep MODEL --param SPEC --range a:b:n ...`: bifurcation sweeps.
+struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Sweep one or two parameters (or a stack of models): cycles, attractors, Lyapunov exponents and bifurcations at every grid point.",
+        discussion: reflow("""
+        SPEC names what varies: an entry (A[0], W[1,0], W2[3,1], h[2], h1[0]), a whole array
+        scaled (scale:W), or an array moved along a direction read from a file (h+u, with
+        --direction FILE: a JSON array or whitespace-separated numbers). --stack MODELS.json sweeps
+        over the models of a stack file instead (training snapshots).
+
+        At every point: the cycles of orders 1..K with their stability (each point's search is
+        seeded with the region sequences found at the previous point of its block), the number of
+        attractors, with --lyapunov the largest Lyapunov exponent (--spectrum: all of them) from
+        several initial states, transients discarded, and with --orbit-diagram the asymptotic
+        states of forward orbits. Between neighbouring points, objects are matched and changes
+        reported: fold, flip, neimark-sacker, border-collision, creation, destruction
+        (--refine TOL: bisection on the parameter). docs/sweeps.md has the details.
+
+        Under mpirun the ranks share the blocks of points through a work queue on rank 0; the
+        result does not depend on the number of ranks. With --output the points are written as
+        they complete; --resume F continues an interrupted run and computes only missing points.
+
+        Examples:
+          platlas sweep model.json --param 'A[0]' --range 0.8:0.99:100 --max-order 20 --json
+          platlas sweep toy.json --param 'h[0]' --range -1:1:200 --max-order 6 --lyapunov --orbit-diagram --plot toy.svg
+          mpirun -np 4 platlas sweep model.json --param 'W[0,1]' --range -1:0:100 --param2 'h[1]' --range2 -1:1:100 --max-order 10 --output sweep.h5
+          platlas sweep --stack snapshots.json --max-order 4
+        """)
+    )
+
+    @Argument(help: ArgumentHelp("Model file (JSON or HDF5); omit with --stack.", valueName: "model"))
+    var modelPath: String?
+
+    @Option(help: ArgumentHelp("Sweep over the models of this stack file instead of a parameter.", valueName: "file"))
+    var stack: String?
+
+    @Option(name: .customLong("param"), help: ArgumentHelp("What varies along the first axis.", valueName: "SPEC"))
+    var parameter: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Values of the first axis: n points from a to b.", valueName: "a:b:n"))
+    var range: String?
+
+    @Option(name: .customLong("param2"), help: ArgumentHelp("What varies along the second axis.", valueName: "SPEC"))
+    var parameter2: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Values of the second axis.", valueName: "a:b:n"))
+    var range2: String?
+
+    @Option(help: ArgumentHelp("Direction u for a SPEC of the form NAME+u (first axis).", valueName: "file"))
+    var direction: String?
+
+    @Option(help: ArgumentHelp("Direction u for the second axis.", valueName: "file"))
+    var direction2: String?
+
+    @Option(help: ArgumentHelp("Cycles of orders 1...K at every point.", valueName: "K"))
+    var maxOrder: Int
+
+    @Option(help: "Seed of every random choice.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Compute the largest Lyapunov exponent at every point.")
+    var lyapunov = false
+
+    @Flag(help: "Compute the whole Lyapunov spectrum (implies --lyapunov).")
+    var spectrum = false
+
+    @Flag(help: "Store asymptotic states of forward orbits (1D sweeps): the orbit diagram.")
+    var orbitDiagram = false
+
+    @Option(help: ArgumentHelp("Asymptotic states stored per initial state for --orbit-diagram.", valueName: "N"))
+    var orbitSamples = 64
+
+    @Option(help: ArgumentHelp("Random initial states for attractors, Lyapunov exponents and the orbit diagram.", valueName: "N"))
+    var initialConditions = 8
+
+    @Option(help: ArgumentHelp("Steps discarded before measuring a forward orbit.", valueName: "N"))
+    var transient = 1000
+
+    @Option(help: ArgumentHelp("Steps averaged for the Lyapunov exponents.", valueName: "N"))
+    var lyapunovSteps = 5000
+
+    @Option(help: ArgumentHelp("Refine every bifurcation's parameter value by bisection to this tolerance.", valueName: "TOL"))
+    var refine: Double?
+
+    @Flag(inversion: .prefixedNo, help: "Seed each point's cycle search with the previous point's region sequences.")
+    var warmStart = true
+
+    @Option(help: ArgumentHelp("Points per block of work (neighbouring points along the last axis).", valueName: "N"))
+    var blockSize = 8
+
+    @Option(help: ArgumentHelp("Enumerate an order outright when it has at most N region sequences.", valueName: "N"))
+    var exactBelow = 1000
+
+    @Option(help: ArgumentHelp("Restarts per batch of the cycle search (default: 10/40/100).", valueName: "N"))
+    var restarts: Int?
+
+    @Option(help: ArgumentHelp("Candidate evaluations per restart (default: 20/60/300/1080/1115).", valueName: "N"))
+    var innerIterations: Int?
+
+    @Option(help: ArgumentHelp("Seconds between writes of finished points.", valueName: "s"))
+    var flushInterval = 10.0
+
+    @Option(help: ArgumentHelp("Continue the interrupted sweep in this file (same options), computing only missing points.", valueName: "file.h5"))
+    var resume: String?
+
+    @Option(help: ArgumentHelp("Draw the 2D chart (or the 1D orbit diagram) as SVG.", valueName: "file.svg"))
+    var plot: String?
+
+    @OptionGroup var output: OutputOptions
+
+    var prepared: PreparedSweep?
+
+    struct PreparedSweep {
+        var sweep: Sweep
+        var models: [Model]
+        var specs: [String]
+    }
+
+    enum CodingKeys: CodingKey {
+        case modelPath, stack, parameter, range, parameter2, range2, direction, direction2, maxOrder, seed, lyapunov, spectrum,
+             orbitDiagram, orbitSamples, initialConditions, transient, lyapunovSteps, refine, warmStart, blockSize, exactBelow,
+             restarts, innerIterations, flushInterval, resume, plot, output
+    }
+
+    func validate() throws {
+        if stack != nil {
+            guard modelPath == nil else { throw ValidationError("give either a model with --param or --stack, not both") }
+            guard parameter == nil, parameter2 == nil, range == nil, range2 == nil else {
+                throw ValidationError("--stack sweeps over the models of the file; --param and --range do not apply")
+            }
+        } else {
+            guard modelPath != nil else { throw ValidationError("missing model file (or --stack FILE)") }
+            guard let parameter, !parameter.isEmpty else { throw ValidationError("missing --param SPEC") }
+            guard let range else { throw ValidationError("missing --range a:b:n for --param \(parameter)") }
+            do { _ = try SweepRange.parse(range) } catch { throw ValidationError("--range: \(error.description)") }
+            if (parameter2 == nil) != (range2 == nil) { throw ValidationError("--param2 and --range2 go together") }
+            if let range2 {
+                do { _ = try SweepRange.parse(range2) } catch { throw ValidationError("--range2: \(error.description)") }
+            }
+        }
+        guard maxOrder >= 1 else { throw ValidationError("--max-order must be at least 1, got \(maxOrder)") }
+        guard maxOrder <= 10_000 else { throw ValidationError("--max-order \(maxOrder) is beyond any useful search (at most 10000)") }
+        guard initialConditions >= 1 else { throw ValidationError("--initial-conditions must be at least 1") }
+        guard orbitSamples >= 1 else { throw ValidationError("--orbit-samples must be at least 1") }
+        guard transient >= 0, lyapunovSteps >= 1 else { throw ValidationError("--transient must be 0 or more and --lyapunov-steps at least 1") }
+        guard blockSize >= 1 else { throw ValidationError("--block-size must be at least 1") }
+        guard exactBelow >= 0 else { throw ValidationError("--exact-below must be 0 or more") }
+        if let restarts, restarts < 1 { throw ValidationError("--restarts must be at least 1, got \(restarts)") }
+        if let innerIterations, innerIterations < 1 { throw ValidationError("--inner-iterations must be at least 1") }
+        if let refine, !(refine > 0 && refine.isFinite) { throw ValidationError("--refine must be a positive tolerance") }
+        guard flushInterval > 0 else { throw ValidationError("--flush-interval must be positive") }
+        if orbitDiagram && parameter2 != nil { throw ValidationError("--orbit-diagram is for 1D sweeps") }
+        if let plot, !plot.lowercased().hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file: \(plot)") }
+        if let resume {
+            guard FileManager.default.fileExists(atPath: resume) else { throw ValidationError("--resume: no such file '\(resume)'") }
+            if let out = output.output, out != resume { throw ValidationError("--resume writes into its own file; drop --output or give the same name") }
+        }
+        try output.validate()
+    }
+
+    mutating func prepare() throws {
+        var options = SweepOptions(maxOrder: maxOrder)
+        options.seed = seed
+        options.warmStart = warmStart
+        options.blockSize = blockSize
+        options.exactBelow = exactBelow
+        options.restarts = restarts
+        options.innerIterations = innerIterations
+        options.initialConditions = initialConditions
+        options.transient = transient
+        options.lyapunov = lyapunov || spectrum
+        options.spectrum = spectrum
+        options.lyapunovSteps = lyapunovSteps
+        options.orbitSamples = orbitDiagram ? orbitSamples : 0
+        do {
+            if let stack {
+                let models = try ModelFile.load(stack)
+                let sweep = try Sweep(stack: models, options: options)
+                prepared = PreparedSweep(sweep: sweep, models: models, specs: ["stack"])
+            } else {
+                let model = try ModelFile.loadSingle(modelPath!)
+                var targets = [try SweepTarget.parse(parameter!, model: model, direction: try direction.map(Self.readVector))]
+                var ranges = [try SweepRange.parse(range!)]
+                var specs = [parameter!]
+                if let parameter2, let range2 {
+                    targets.append(try SweepTarget.parse(parameter2, model: model, direction: try direction2.map(Self.readVector)))
+                    ranges.append(try SweepRange.parse(range2))
+                    specs.append(parameter2)
+                }
+                let sweep = try Sweep(base: model, targets: targets, ranges: ranges, options: options)
+                prepared = PreparedSweep(sweep: sweep, models: [model], specs: specs)
+            }
+        } catch let error as SweepInputError {
+            throw InputError(error.description)
+        }
+    }
+
+    /// A vector from a file: a JSON array of numbers or whitespace-separated numbers.
+    static func readVector(_ path: String) throws -> [Double] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw InputError("--direction: cannot read '\(path)'") }
+        let text = String(decoding: data, as: UTF8.self)
+        let separators = CharacterSet(charactersIn: "[],").union(.whitespacesAndNewlines)
+        let parts = text.components(separatedBy: separators).filter { !$0.isEmpty }
+        let values = parts.compactMap(Double.init)
+        guard values.count == parts.count, !values.isEmpty else { throw InputError("--direction: '\(path)' is not a list of numbers") }
+        return values
+    }
+
+    func run(world: Communicator) throws {
+        let setup = prepared!
+        let sweep = setup.sweep
+        let log = Console.rankLog(world)
+        let started = ContinuousClock.now
+        let communicator: Communicator? = world.size > 1 ? world : nil
+        var completed: [SweepPoint] = []
+        let path = resume ?? output.output
+        var file: SweepFile?
+        do {
+            if let resume {
+                file = try SweepFile.resume(resume, sweep: sweep, specs: setup.specs, communicator: communicator, completed: &completed)
+                log("resuming \(resume): \(completed.count) of \(sweep.grid.count) points already done")
+            } else if let path {
+                file = try SweepFile.create(path, models: setup.models, provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
+                                            sweep: sweep, specs: setup.specs, communicator: communicator)
+            }
+        } catch let error as SweepInputError {
+            throw InputError(error.description)
+        }
+        let doneIndices = Set(completed.map(\.index))
+        let pending = sweep.blocks().filter { block in block.contains { !doneIndices.contains($0) } }
+        let scheduler = SweepScheduler(sweep: sweep, world: world, flushInterval: flushInterval, log: log)
+        let computed = try scheduler.run(blocks: pending, alreadyDone: completed.count) { local, _ in
+            if file != nil { try file!.append(local) }
+        }
+        var byIndex = [SweepPoint?](repeating: nil, count: sweep.grid.count)
+        for p in completed { byIndex[p.index] = p }
+        for p in computed { byIndex[p.index] = p }
+        let points = byIndex.map { $0! }
+        var bifurcations = BifurcationDetector.detect(in: points, grid: sweep.grid)
+        if let refine { bifurcations = bifurcations.map { sweep.refine($0, points: points, tolerance: refine) } }
+        if file != nil {
+            try file.take()!.finish(bifurcations: bifurcations)
+            log("wrote \(path!)")
+        }
+        let seconds = CycleSearch.seconds(since: started)
+        guard world.isRoot else { return }
+        if let plot {
+            try SweepPlot.svg(points: points, bifurcations: bifurcations, sweep: sweep, specs: setup.specs)
+                .write(toFile: plot, atomically: true, encoding: .utf8)
+            log("wrote \(plot)")
+        }
+        let candidates = computed.reduce(0) { $0 + $1.candidates }
+        if output.json {
+            let stats: [(String, JSONOutput)] = [
+                ("points", .integer(points.count)), ("computed", .integer(computed.count)), ("resumed", .integer(completed.count)),
+                ("ranks", .integer(world.size)), ("warm_start", .bool(warmStart)), ("candidates", .integer(candidates)),
+                ("seeded_points", .integer(computed.filter { $0.seeds > 0 }.count)),
+                ("seconds", .number(seconds)), ("points_per_second", .number(Double(computed.count) / max(seconds, 1e-9))),
+            ]
+            Console.output(SweepOutput.json(points, bifurcations: bifurcations, spectrum: spectrum, stats: stats))
+        } else {
+            Console.output(Self.table(points, bifurcations: bifurcations, sweep: sweep, specs: setup.specs, candidates: candidates, seconds: seconds))
+        }
+    }
+
+    static func table(_ points: [SweepPoint], bifurcations: [Bifurcation], sweep: Sweep, specs: [String], candidates: Int, seconds: Double) -> String {
+        var lines = ["\(points.count) points (\(specs.joined(separator: " x "))), \(bifurcations.count) bifurcations, \(candidates) candidates, \(formatSeconds(seconds)) s"]
+        lines.append("    #  values                cycles by order (stable)            attractors  lyapunov")
+        for p in points {
+            var byOrder: [Int: (Int, Int)] = [:]
+            for c in p.cycles { byOrder[c.order, default: (0, 0)].0 += 1; if c.stability == .stable { byOrder[c.order]!.1 += 1 } }
+            let cycles = byOrder.keys.sorted().map { "\($0):\(byOrder[$0]!.0)" + (byOrder[$0]!.1 > 0 ? "(\(byOrder[$0]!.1))" : "") }.joined(separator: " ")
+            let values = p.values.map { String(format: "%.6g", $0) }.joined(separator: ", ")
+            lines.append(String(format: "%5d  ", p.index) + pad(values, 20) + "  " + pad(cycles.isEmpty ? "-" : cycles, 34)
+                         + String(format: "  %10d  ", p.attractorCount) + (p.lyapunov.isNaN ? "-" : String(format: "%.4f", p.lyapunov)))
+        }
+        if !bifurcations.isEmpty {
+            lines.append("bifurcations:")
+            lines.append("  between      type              order  value")
+            for b in bifurcations {
+                lines.append(String(format: "  %5d %5d  ", b.between.0, b.between.1) + pad(b.type.rawValue, 16)
+                             + String(format: "  %5d  %.8g", b.order, b.value) + (b.refined ? " (refined)" : ""))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }
+}
+
+/// The `--plot` chart: the orbit diagram with the Lyapunov curve for 1D sweeps, the grid
+/// coloured by the largest Lyapunov exponent (with --lyapunov) or by attractor count for 2D
+/// sweeps, with bifurcations marked.
+enum SweepPlot {
+    static func svg(points: [SweepPoint], bifurcations: [Bifurcation], sweep: Sweep, specs: [String]) -> String {
+        let width = 640.0, height = 420.0, left = 60.0, top = 20.0, plotW = 560.0, plotH = 340.0
+        var body: [String] = []
+        let xs = sweep.grid.axes[0]
+        let (x0, x1) = (xs.min()!, xs.max()!)
+        func sx(_ x: Double) -> Double { x1 == x0 ? left + plotW / 2 : left + (x - x0) / (x1 - x0) * plotW }
+        func fmt(_ v: Double) -> String { String(format: "%.2f", v) }
+        if sweep.grid.axes.count == 1 {
+            let ys = points.flatMap { $0.orbit.map { $0[0] } }.filter(\.isFinite)
+            let ly = points.map(\.lyapunov).filter(\.isFinite)
+            if !ys.isEmpty {
+                let (y0, y1) = (ys.min()!, max(ys.max()!, ys.min()! + 1e-12))
+                for p in points { for z in p.orbit where z[0].isFinite {
+                    body.append("<circle cx=\"\(fmt(sx(p.values[0])))\" cy=\"\(fmt(top + (1 - (z[0] - y0) / (y1 - y0)) * plotH))\" r=\"0.7\" fill=\"black\"/>")
+                } }
+            }
+            if !ly.isEmpty {
+                let (l0, l1) = (min(ly.min()!, 0), max(ly.max()!, 0) + 1e-12)
+                let path = points.filter { $0.lyapunov.isFinite }.map { "\(fmt(sx($0.values[0]))),\(fmt(top + (1 - ($0.lyapunov - l0) / (l1 - l0)) * plotH))" }
+                body.append("<polyline points=\"\(path.joined(separator: " "))\" fill=\"none\" stroke=\"crimson\" stroke-width=\"1\"/>")
+                let zero = top + (1 - (0 - l0) / (l1 - l0)) * plotH
+                body.append("<line x1=\"\(left)\" y1=\"\(fmt(zero))\" x2=\"\(left + plotW)\" y2=\"\(fmt(zero))\" stroke=\"crimson\" stroke-dasharray=\"4 3\" stroke-width=\"0.5\"/>")
+            }
+            for b in bifurcations {
+                body.append("<line x1=\"\(fmt(sx(b.value)))\" y1=\"\(top)\" x2=\"\(fmt(sx(b.value)))\" y2=\"\(top + plotH)\" stroke=\"steelblue\" stroke-width=\"0.4\"/>")
+            }
+        } else {
+            let ys = sweep.grid.axes[1]
+            let (y0, y1) = (ys.min()!, ys.max()!)
+            let cw = plotW / Double(xs.count), ch = plotH / Double(ys.count)
+            let maxCount = max(points.map(\.attractorCount).max() ?? 1, 1)
+            // With Lyapunov exponents the cells show the largest exponent, otherwise the attractor count.
+            let byLyapunov = points.contains { $0.lyapunov.isFinite }
+            let lyapunovScale = max(points.map { abs($0.lyapunov) }.filter(\.isFinite).max() ?? 1, 1e-12)
+            for p in points {
+                let c = sweep.grid.coordinates(of: p.index)
+                let fill: String
+                if byLyapunov {
+                    // Red for positive exponents (chaos), blue for negative, white at 0.
+                    let x = p.lyapunov.isFinite ? max(-1, min(1, p.lyapunov / lyapunovScale)) : 0
+                    let fade = Int(255 - 200 * abs(x))
+                    fill = x > 0 ? "rgb(255,\(fade),\(fade))" : "rgb(\(fade),\(fade),255)"
+                } else {
+                    let shade = Int(255 - 200 * Double(p.attractorCount) / Double(maxCount))
+                    fill = "rgb(\(shade),\(shade),255)"
+                }
+                body.append("<rect x=\"\(fmt(left + Double(c[0]) * cw))\" y=\"\(fmt(top + plotH - Double(c[1] + 1) * ch))\" width=\"\(fmt(cw))\" height=\"\(fmt(ch))\" fill=\"\(fill)\"/>")
+            }
+            for b in bifurcations {
+                let a = sweep.grid.coordinates(of: b.between.0), d = sweep.grid.coordinates(of: b.between.1)
+                let cx = left + (Double(a[0] + d[0]) / 2 + 0.5) * cw, cy = top + plotH - (Double(a[1] + d[1]) / 2 + 0.5) * ch
+                body.append("<circle cx=\"\(fmt(cx))\" cy=\"\(fmt(cy))\" r=\"1.2\" fill=\"crimson\"/>")
+            }
+            body.append("<text x=\"8\" y=\"\(top + 10)\" font-size=\"11\">\(specs.count > 1 ? specs[1] : ""): \(y0) .. \(y1)</text>")
+        }
+        body.append("<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"none\" stroke=\"black\"/>")
+        body.append("<text x=\"\(left)\" y=\"\(top + plotH + 20)\" font-size=\"11\">\(specs[0]): \(x0) .. \(x1)</text>")
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\">\n" + body.joined(separator: "\n") + "\n</svg>\n"
+    }
+}
