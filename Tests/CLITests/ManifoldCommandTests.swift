@@ -1,0 +1,192 @@
+import Foundation
+import Testing
+
+/// `platlas manifold` and `platlas basins` on the toy map of science.md section 6.
+@Suite(.serialized)
+struct ManifoldCommandTests {
+    /// The toy map as a PLRNN: A = A_l (full), W = [[tau_r - tau_l, 0], [delta_l - delta_r, 0]], h = (h1, h2).
+    static func toyMap(tauR: Double, deltaR: Double, tauL: Double, deltaL: Double, c: Double, d: Double, h1: Double, h2: Double) -> String {
+        #"{"type": "plrnn", "A": [[\#(tauL), \#(c)], [\#(-deltaL), \#(d)]], "W": [[\#(tauR - tauL), 0], [\#(deltaL - deltaR), 0]], "h": [\#(h1), \#(h2)]}"#
+    }
+
+    /// Preset "saddle B": a saddle fixed point (cycle 0) and a stable fixed point (cycle 1).
+    static let saddleB = toyMap(tauR: 1.26, deltaR: 0.71, tauL: -0.39, deltaL: -0.91, c: -0.44, d: 0.56, h1: -0.28, h2: 0.62)
+    /// Saddle B with delta_r = 2.5: det J changes sign across x = 0, so F folds the plane.
+    static let folded = toyMap(tauR: 1.26, deltaR: 2.5, tauL: -0.39, deltaL: -0.91, c: -0.44, d: 0.56, h1: -0.28, h2: 0.62)
+
+    func write(_ text: String, in dir: String, name: String = "model.json") throws -> String {
+        let path = dir + "/" + name
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func python(_ script: String, _ arguments: [String]) throws -> (Int32, String) {
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        check.arguments = ["-c", script] + arguments
+        let pipe = Pipe()
+        check.standardOutput = pipe
+        check.standardError = pipe
+        try check.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        check.waitUntilExit()
+        return (check.terminationStatus, text)
+    }
+
+    @Test func jsonSummaryOfBothManifolds() throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = try write(Self.saddleB, in: dir)
+        let result = try CLI.run(["manifold", model, "--cycle", "0", "--kind", "both", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let doc = try #require(CLI.json(result) as? [String: Any], "stdout must be exactly one JSON document")
+        let manifolds = try #require(doc["manifolds"] as? [[String: Any]])
+        #expect(manifolds.map { $0["name"] as? String } == ["cycle0-unstable", "cycle0-stable"])
+        for m in manifolds {
+            #expect(m["dimension"] as? Int == 1)
+            #expect(m["method"] as? String == "polyline")
+            #expect(m["saddle"] as? Int == 0)
+            // The saddle of preset B is (0.927835, -0.0880975) (its region's affine piece).
+            let p = try #require((m["saddle_points"] as? [[Double]])?.first)
+            #expect(abs(p[0] - 0.927835) < 1e-5 && abs(p[1] + 0.0880975) < 1e-5)
+            #expect((m["regions"] as? Int ?? 0) >= 2, "the manifold must cross x = 0")
+            #expect((m["sheets"] as? Int ?? 0) >= (m["regions"] as? Int ?? 0))
+            #expect((m["points"] as? Int ?? 0) > 100)
+            #expect(["complete", "bounds"].contains(m["stop_reason"] as? String ?? ""), "\(m["stop_reason"] ?? "")")
+            #expect((m["delta_sigma"] as? Double ?? 0) > 0.97, "\(m["delta_sigma"] ?? "")")
+            let details = try #require(m["delta_sigma_details"] as? [String: Any])
+            #expect(details["random_samples"] as? Int == 1000)
+            #expect((m["seconds"] as? Double ?? -1) >= 0)
+            #expect((m["non_invertibility"] as? [String: Any])?["affected"] as? Int == 0)
+        }
+        let stats = try #require(doc["stats"] as? [String: Any])
+        #expect((stats["seconds"] as? Double ?? -1) >= 0)
+        #expect(stats["ranks"] as? Int == 1)
+    }
+
+    @Test func outputFileReadsBack() throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = try write(Self.saddleB, in: dir)
+        let out = dir + "/m.h5"
+        let result = try CLI.run(["manifold", model, "--cycle", "0", "--kind", "both", "--output", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        let script = """
+        import h5py, sys, numpy as np
+        f = h5py.File(sys.argv[1], 'r')
+        assert sorted(f['manifolds'].keys()) == ['cycle0-stable', 'cycle0-unstable'], list(f['manifolds'].keys())
+        for name in ('cycle0-stable', 'cycle0-unstable'):
+            g = f['manifolds/' + name]
+            assert g.attrs['kind'] == name.split('-')[1]
+            assert g.attrs['dimension'] == 1 and g.attrs['method'] == 'polyline' and g.attrs['saddle'] == 0
+            assert g.attrs['delta_sigma'] > 0.97, g.attrs['delta_sigma']
+            assert g['bounds'].shape == (2, 2)
+            assert np.allclose(g['saddle_points'][()], [[0.927835, -0.0880975]], atol=1e-5)
+            s = g['sheets']
+            n = s['origin'].shape[0]
+            assert n > 2 and s['basis'].shape == (n, 1, 2) and s['region'].shape == (n, 1)
+            off = s['support_offsets'][()]
+            assert off.shape == (n + 1,) and off[-1] == s['support_points'].shape[0] == 2 * n
+            assert g['points'].shape[1] == 2 and g['points'].shape[0] > 100
+            # Every support point lies in the box.
+            b = g['bounds'][()]
+            sp = s['support_points'][()]
+            assert (sp >= b[0] - 1e-9).all() and (sp <= b[1] + 1e-9).all()
+        assert 'normal' in f['manifolds/cycle0-stable/sheets']
+        print('ok')
+        """
+        let (status, text) = try python(script, [out])
+        #expect(status == 0 && text == "ok\n", "\(text)")
+    }
+
+    @Test func basinsGridAgreesOnSaddleB() throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = try write(Self.saddleB, in: dir)
+        let result = try CLI.run(["basins", model, "--saddle", "0", "--grid", "60", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let doc = try #require(CLI.json(result) as? [String: Any])
+        let grid = try #require(doc["grid"] as? [String: Any])
+        #expect((grid["agreement"] as? Double ?? 0) > 0.99, "\(grid)")
+        #expect((grid["compared"] as? Int ?? 0) > 3000)
+        // The stable fixed point (cycle 1) lies on side -, the other side escapes.
+        let attractors = try #require(doc["attractors"] as? [[String: Any]])
+        #expect(attractors.count == 1 && attractors.first?["cycle"] as? Int == 1 && attractors.first?["side"] as? Int == -1)
+        let sides = try #require(doc["sides"] as? [String: Any])
+        #expect(sides["minus"] as? Int == 1 && sides["plus"] as? String == "divergence", "\(sides)")
+    }
+
+    @Test func badInputsExitTwoWithAMessage() throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = try write(Self.saddleB, in: dir)
+        let folded = try write(Self.folded, in: dir, name: "folded.json")
+        let cases: [([String], String)] = [
+            (["manifold", model, "--cycle", "5"], "--cycle 5 is out of range: the search found 2 cycles"),
+            (["manifold", model, "--cycle", "1"], "--cycle 1 is stable, not a saddle"),
+            (["basins", model, "--saddle", "1"], "--cycle 1 is stable, not a saddle"),
+            (["manifold", model, "--cycle", "0", "--bounds", "2:3"], "--bounds 2:3 excludes the saddle"),
+            (["manifold", model, "--cycle", "0", "--bounds", "0:1,0:1,0:1"], "--bounds has 3 ranges"),
+            (["manifold", folded, "--cycle", "0", "--kind", "stable"], "the map is not invertible where the stable manifold goes"),
+            (["basins", folded, "--saddle", "0"], "support points without a consistent preimage"),
+            (["manifold", model, "--kind", "sideways", "--cycle", "0"], "--kind must be stable, unstable or both"),
+            (["manifold", model], "give the saddle with --cycle I"),
+        ]
+        for (arguments, message) in cases {
+            let result = try CLI.run(arguments)
+            #expect(result.status == 2, "\(arguments): status \(result.status)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        // The refusal names the counts; --allow-non-invertible keeps the consistent part.
+        let refused = try CLI.run(["manifold", folded, "--cycle", "0", "--kind", "stable"])
+        #expect(refused.stderr.range(of: #"\d+ support points without a consistent preimage, \d+ with several, \d+ folds"#, options: .regularExpression) != nil)
+        let kept = try CLI.run(["manifold", folded, "--cycle", "0", "--kind", "stable", "--allow-non-invertible", "--json"])
+        #expect(kept.status == 0, "\(kept.stderr)")
+        let m = try #require(((CLI.json(kept) as? [String: Any])?["manifolds"] as? [[String: Any]])?.first)
+        #expect(((m["non_invertibility"] as? [String: Any])?["affected"] as? Int ?? 0) > 0)
+    }
+}
+
+/// `platlas intersections` on the "chaos" preset.
+@Suite(.serialized)
+struct IntersectionsCommandTests {
+    static let chaos = ManifoldCommandTests.toyMap(tauR: 1.5, deltaR: 0.75, tauL: -1.77, deltaL: 0.9, c: 0.6, d: 0.15, h1: -0.7, h2: -0.4)
+
+    @Test func homoclinicPointsCertifyChaos() throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = try ManifoldCommandTests().write(Self.chaos, in: dir)
+        let out = dir + "/x.h5"
+        let result = try CLI.run(["intersections", model, "--saddle", "0", "--max-iterations", "10", "--json", "--output", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        let doc = try #require(CLI.json(result) as? [String: Any])
+        #expect(doc["kind"] as? String == "homoclinic")
+        let count = doc["count"] as? Int ?? 0
+        #expect(count > 50 && doc["verified"] as? Int == count, "\(count)")
+        #expect(doc["chaos_certificate"] as? Bool == true)
+        let points = try #require(doc["points"] as? [[String: Any]])
+        let allVerified = points.allSatisfy { $0["verified"] as? Bool == true && ($0["point"] as? [Double])?.count == 2 }
+        #expect(allVerified)
+        let script = """
+        import h5py, sys
+        f = h5py.File(sys.argv[1], 'r')
+        g = f['intersections/cycle0-cycle0']
+        assert g.attrs['kind'] == 'homoclinic' and g.attrs['chaos_certificate'] == 1
+        n = g['points'].shape[0]
+        assert n == int(sys.argv[2]) and g['points'].shape == (n, 2), g['points'].shape
+        assert g['verified'][()].sum() == n and (g['forward_steps'][()] >= 0).all()
+        assert 'cycle0-unstable' in f['manifolds'] and 'cycle0-stable' in f['manifolds']
+        print('ok')
+        """
+        let (status, text) = try ManifoldCommandTests().python(script, [out, "\(count)"])
+        #expect(status == 0 && text == "ok\n", "\(text)")
+        // Saddle B has none: no certificate.
+        let b = try ManifoldCommandTests().write(ManifoldCommandTests.saddleB, in: dir, name: "b.json")
+        let none = try CLI.run(["intersections", b, "--saddle", "0", "--json"])
+        #expect(none.status == 0)
+        let nd = try #require(CLI.json(none) as? [String: Any])
+        #expect(nd["count"] as? Int == 0 && nd["chaos_certificate"] as? Bool == false)
+        let bad = try CLI.run(["intersections", model, "--saddle", "0", "--to", "7"])
+        #expect(bad.status == 2 && bad.stderr.contains("--to 7 is out of range"), "\(bad.stderr)")
+    }
+}
