@@ -126,8 +126,15 @@ struct SaddleOptions: ParsableArguments {
     @Option(help: ArgumentHelp("lo:hi or lo1:hi1,lo2:hi2,...", valueName: "BOX"))
     var bounds: String?
 
-    @Option(help: ArgumentHelp("At most N applications of F or F^-1.", valueName: "N"))
-    var maxIterations = 200
+    @Option(help: ArgumentHelp("At most N applications of F or F^-1 (default 200; intersections: 12).", valueName: "N"))
+    var maxIterations: Int?
+
+    /// The default of --max-iterations for manifold and basins.
+    var defaultIterations = 200
+
+    enum CodingKeys: CodingKey {
+        case cycle, point, cycles, maxOrder, bounds, maxIterations, seed
+    }
 
     @Option(help: "Seed of every random choice.")
     var seed: UInt64 = 0
@@ -137,7 +144,7 @@ struct SaddleOptions: ParsableArguments {
         if cycle != nil && point != nil { throw ValidationError("give either --cycle or --point, not both") }
         if let cycle, cycle < 0 { throw ValidationError("--cycle must be 0 or more") }
         guard maxOrder >= 1 else { throw ValidationError("--max-order must be at least 1") }
-        guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
+        guard (maxIterations ?? 1) >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
         if let bounds, Self.parseBounds(bounds, dimension: nil) == nil { throw ValidationError("--bounds must be lo:hi or lo1:hi1,lo2:hi2,... with lo < hi, got '\(bounds)'") }
         if let point, Self.parseNumbers(point) == nil { throw ValidationError("--point must be numbers separated by commas, got '\(point)'") }
     }
@@ -213,7 +220,7 @@ struct SaddleOptions: ParsableArguments {
                allowNonInvertible: Bool, log: Log) throws -> Manifold {
         var options = ManifoldOptions(kind: kind, bounds: box)
         options.method = method
-        options.maxIterations = maxIterations
+        options.maxIterations = maxIterations ?? defaultIterations
         options.supportPoints = supportPoints
         options.seed = seed
         var builder: ManifoldBuilder

@@ -607,7 +607,12 @@ public struct ManifoldBuilder {
     /// Points on the manifold: segments sampled at the spacing; sheets' support points.
     func samplePoints(_ sheets: [Sheet]) -> [[Double]] {
         var out: [[Double]] = []
-        let spacing = options.sampleSpacing ?? options.bounds.diagonal / 2000
+        var spacing = options.sampleSpacing ?? options.bounds.diagonal / 2000
+        if method == .polyline {
+            // At most about 200 000 sample points in all (long folded manifolds of chaotic maps).
+            let length = sheets.reduce(0.0) { $0 + Vec.distance($1.supportPoints[0], $1.supportPoints[1]) }
+            spacing = max(spacing, length / 200_000)
+        }
         for sheet in sheets {
             if method == .polyline {
                 let a = sheet.supportPoints[0], b = sheet.supportPoints[1]

@@ -105,6 +105,45 @@ public enum ManifoldOutput {
         try parent.close()
     }
 
+    /// The JSON form of intersection points.
+    public static func json(_ points: [IntersectionPoint]) -> JSONOutput {
+        .array(points.map { p in
+            .object([
+                ("point", .numbers(p.point)), ("region", .string(p.region.description)),
+                ("transversality", .number(p.transversality)),
+                ("unstable_sheet", .integer(p.unstableSheet)), ("stable_sheet", .integer(p.stableSheet)),
+                ("forward_steps", p.forwardSteps.map { .integer($0) } ?? .null),
+                ("backward_steps", p.backwardSteps.map { .integer($0) } ?? .null),
+                ("forward_residual", p.forwardResidual.isFinite ? .number(p.forwardResidual) : .null),
+                ("backward_residual", p.backwardResidual.isFinite ? .number(p.backwardResidual) : .null),
+                ("verified", .bool(p.verified)),
+            ])
+        })
+    }
+
+    /// Writes `/intersections/<name>` (docs/hdf5-schema.md, section Intersections).
+    public static func writeIntersections(_ points: [IntersectionPoint], name: String, kind: String, unstableSaddle: Int?, stableSaddle: Int?,
+                                          chaosCertificate: Bool, tolerance: Double, into root: borrowing Group) throws {
+        let parent = try root.openOrCreateGroup("intersections")
+        let g = try parent.createGroup(name)
+        let n = points.count, m = points.first?.point.count ?? 0
+        let w = points.first.map { RegionCode.wordCount($0.region.count) } ?? 1
+        try g.setAttribute("kind", kind)
+        try g.setAttribute("unstable_saddle", unstableSaddle ?? -1)
+        try g.setAttribute("stable_saddle", stableSaddle ?? -1)
+        try g.setAttribute("verified", points.filter(\.verified).count)
+        try g.setAttribute("chaos_certificate", chaosCertificate ? 1 : 0)
+        try g.setAttribute("tolerance", tolerance)
+        try g.writeDataset("points", points.flatMap(\.point), shape: [n, m])
+        try g.writeDataset("region", points.flatMap(\.region.words), shape: [n, w])
+        try g.writeDataset("transversality", points.map(\.transversality), shape: [n])
+        try g.writeDataset("forward_steps", points.map { Int64($0.forwardSteps ?? -1) }, shape: [n])
+        try g.writeDataset("backward_steps", points.map { Int64($0.backwardSteps ?? -1) }, shape: [n])
+        try g.writeDataset("verified", points.map { Int64($0.verified ? 1 : 0) }, shape: [n])
+        try g.close()
+        try parent.close()
+    }
+
     /// Reads the cycles written under `/cycles` by `platlas cycles --output`.
     public static func readCycles(_ path: String) throws -> [Cycle] {
         let file = try File.open(path)
