@@ -67,7 +67,7 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         let log = Console.rankLog(world)
         let form = model.shallowForm()
         let (cycles, chosen, index) = try saddle.resolve(model: model, log: log)
-        let box = try saddle.box(for: chosen, cycles: cycles, dimension: model.dimension)
+        let box = try saddle.box(for: chosen, cycles: cycles, form: form)
         guard chosen.unstableDimension == 1 else {
             throw InputError("the saddle has unstable dimension \(chosen.unstableDimension): its stable manifold is not a codimension-1 basin boundary")
         }

@@ -76,11 +76,11 @@ struct IntersectionsCommand: ParsableCommand, PreparedCommand, DistributedComman
             second = cycles[j]
             secondIndex = j
         }
-        var box = try options.box(for: first, cycles: cycles, dimension: model.dimension)
+        var box = try options.box(for: first, cycles: cycles, form: form)
         if options.bounds != nil {
             guard second.points.allSatisfy({ box.contains($0) }) else { throw InputError("--bounds excludes saddle \(secondIndex ?? 0)") }
         } else {
-            box = Box.around(first.points + second.points + cycles.flatMap(\.points))
+            box = Box.fromTrajectories(Box.around(first.points + second.points + cycles.flatMap(\.points)), form: form, seed: options.seed)
         }
         let unstable = try options.build(form: form, cycle: first, kind: .unstable, box: box, method: nil, supportPoints: nil,
                                          allowNonInvertible: allowNonInvertible, log: log)

@@ -72,7 +72,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         let form = model.shallowForm()
         let started = ContinuousClock.now
         let (cycles, chosen, index) = try saddle.resolve(model: model, log: log)
-        let box = try saddle.box(for: chosen, cycles: cycles, dimension: model.dimension)
+        let box = try saddle.box(for: chosen, cycles: cycles, form: form)
         let kinds: [ManifoldKind] = kind == "both" ? [.unstable, .stable] : [ManifoldKind(rawValue: kind)!]
         var results: [(Manifold, DeltaSigma?, String)] = []
         for k in kinds {
@@ -207,8 +207,11 @@ struct SaddleOptions: ParsableArguments {
         return (all, fixed, nil)
     }
 
-    func box(for saddle: Cycle, cycles: [Cycle], dimension: Int) throws -> Box {
-        guard let text = bounds else { return Box.around(saddle.points + cycles.flatMap(\.points)) }
+    func box(for saddle: Cycle, cycles: [Cycle], form: ShallowForm) throws -> Box {
+        let dimension = form.dimension
+        guard let text = bounds else {
+            return Box.fromTrajectories(Box.around(saddle.points + cycles.flatMap(\.points)), form: form, seed: seed)
+        }
         guard let box = Self.parseBounds(text, dimension: dimension) else {
             throw InputError("--bounds has \(text.split(separator: ",").count) ranges, the model has \(dimension) coordinates")
         }

@@ -116,6 +116,30 @@ struct ManifoldCommandTests {
         #expect(sides["minus"] as? Int == 1 && sides["plus"] as? String == "divergence", "\(sides)")
     }
 
+    /// The fitted Duffing model (jobs/models/duffing.json): the stable manifold of the central
+    /// saddle (cycle 1) separates the two spiral sinks (cycles 0 and 2). The model is not
+    /// invertible far out (|x| > about 5), hence --allow-non-invertible.
+    @Test func duffingSaddleSeparatesTheTwoAttractors() throws {
+        let model = CLI.repository + "/jobs/models/duffing.json"
+        let result = try CLI.run(["basins", model, "--saddle", "1", "--grid", "40", "--allow-non-invertible", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let doc = try #require(CLI.json(result) as? [String: Any])
+        let manifold = try #require(doc["manifold"] as? [String: Any])
+        #expect((manifold["delta_sigma"] as? Double ?? 0) > 0.97, "\(manifold["delta_sigma"] ?? "")")
+        let attractors = try #require(doc["attractors"] as? [[String: Any]])
+        #expect(attractors.count == 2)
+        #expect(Set(attractors.compactMap { $0["side"] as? Int }) == [-1, 1], "one attractor on each side")
+        #expect(attractors.allSatisfy { $0["consistent"] as? Bool == true })
+        let sides = try #require(doc["sides"] as? [String: Any])
+        #expect(Set([sides["plus"] as? Int, sides["minus"] as? Int]) == [0, 2], "\(sides)")
+        let grid = try #require(doc["grid"] as? [String: Any])
+        #expect((grid["agreement"] as? Double ?? 0) > 0.98, "\(grid)")
+        // The default box reaches the extent of the trajectories (|y| well beyond 2.6, the old
+        // cycle-based box, where the agreement was 0.52).
+        let bounds = try #require(manifold["bounds"] as? [[Double]])
+        #expect(bounds[0][1] < -6 && bounds[1][1] > 6, "\(bounds)")
+    }
+
     @Test func badInputsExitTwoWithAMessage() throws {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
