@@ -35,18 +35,22 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     @Flag(help: "Keep a stable manifold even where the backward step found no or several preimages (reported).")
     var allowNonInvertible = false
 
+    @Option(help: ArgumentHelp("Draw the first two coordinates (a projection for M > 2) into this SVG file.", valueName: "F.svg"))
+    var plot: String?
+
     @OptionGroup var output: OutputOptions
 
     var loaded: Model?
 
     enum CodingKeys: CodingKey {
-        case model, saddle, grid, band, allowNonInvertible, output
+        case model, saddle, grid, band, allowNonInvertible, plot, output
     }
 
     func validate() throws {
         try saddle.validate(requireCycle: true)
         if let grid, grid < 2 || grid > 5000 { throw ValidationError("--grid must be between 2 and 5000") }
         if let band, !(band >= 0) { throw ValidationError("--band must be non-negative") }
+        if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
         try output.validate()
     }
 
@@ -87,6 +91,14 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         func destination(_ d: Destination) -> JSONOutput {
             if case .attractor(let i) = d { return .integer(attractorIndices[i]) }
             return Self.name(d)
+        }
+        if let plot, world.isRoot {
+            var picture = ManifoldPlot(box: box, title: "platlas basins: cycle \(index.map(String.init) ?? "-")")
+            if let g = report.grid { picture.basins(g) }
+            picture.manifold(manifold, name: "stable")
+            picture.cycles(cycles)
+            try picture.write(plot)
+            log("wrote \(plot)")
         }
         let name = "\(index.map { "cycle\($0)" } ?? "point")-stable"
         if let path = output.output {

@@ -39,12 +39,15 @@ struct IntersectionsCommand: ParsableCommand, PreparedCommand, DistributedComman
     @Flag(help: "Keep a stable manifold even where the backward step found no or several preimages (no certificate then).")
     var allowNonInvertible = false
 
+    @Option(help: ArgumentHelp("Draw the first two coordinates (a projection for M > 2) into this SVG file.", valueName: "F.svg"))
+    var plot: String?
+
     @OptionGroup var output: OutputOptions
 
     var loaded: Model?
 
     enum CodingKeys: CodingKey {
-        case model, saddle, to, tolerance, allowNonInvertible, output
+        case model, saddle, to, tolerance, allowNonInvertible, plot, output
     }
 
     func validate() throws {
@@ -52,6 +55,7 @@ struct IntersectionsCommand: ParsableCommand, PreparedCommand, DistributedComman
         if let to, to < 0 { throw ValidationError("--to must be 0 or more") }
         if let to, saddle.cycle == nil, to >= 0 { throw ValidationError("--to needs --saddle I (a cycle index), not --point") }
         guard tolerance > 0 && tolerance < 1 else { throw ValidationError("--tolerance must be between 0 and 1") }
+        if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
         try output.validate()
     }
 
@@ -96,6 +100,15 @@ struct IntersectionsCommand: ParsableCommand, PreparedCommand, DistributedComman
         let certificate = homoclinic && verified > 0 && invertible
         let seconds = CycleSearch.seconds(since: started)
         log("intersections: \(points.count) transversal points, \(verified) verified")
+        if let plot, world.isRoot {
+            var picture = ManifoldPlot(box: box, title: "platlas intersections")
+            picture.manifold(unstable, name: "unstable")
+            picture.manifold(stable, name: "stable")
+            picture.cycles(cycles)
+            picture.intersections(points)
+            try picture.write(plot)
+            log("wrote \(plot)")
+        }
         let name = "cycle\(firstIndex ?? -1)-cycle\(secondIndex ?? -1)"
         if let path = output.output {
             let file = try ResultFile.create(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),

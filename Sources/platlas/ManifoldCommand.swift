@@ -46,12 +46,15 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     @Flag(help: "Keep a stable manifold even where the backward step found no or several preimages (reported).")
     var allowNonInvertible = false
 
+    @Option(help: ArgumentHelp("Draw the first two coordinates (a projection for M > 2) into this SVG file.", valueName: "F.svg"))
+    var plot: String?
+
     @OptionGroup var output: OutputOptions
 
     var loaded: Model?
 
     enum CodingKeys: CodingKey {
-        case model, saddle, kind, method, supportPoints, allowNonInvertible, output
+        case model, saddle, kind, method, supportPoints, allowNonInvertible, plot, output
     }
 
     func validate() throws {
@@ -59,6 +62,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         if let method, ManifoldMethod(rawValue: method) == nil { throw ValidationError("--method must be polyline or sheets, got '\(method)'") }
         if let supportPoints, supportPoints < 1 { throw ValidationError("--support-points must be at least 1") }
         try saddle.validate(requireCycle: false)
+        if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
         try output.validate()
     }
 
@@ -83,6 +87,13 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             let ds = DeltaSigma.compute(manifold, form: form, options: dsOptions)
             log("\(k.rawValue) manifold: \(manifold.regions.count) regions, \(manifold.sheets.count) sheets, Delta_sigma \(ds.map { String(format: "%.4f", $0.value) } ?? "-"), \(manifold.stopReason.rawValue)")
             results.append((manifold, ds, "\(index.map { "cycle\($0)" } ?? "point")-\(k.rawValue)"))
+        }
+        if let plot, world.isRoot {
+            var picture = ManifoldPlot(box: box, title: "platlas manifold: cycle \(index.map(String.init) ?? "-")")
+            for (m, _, name) in results { picture.manifold(m, name: name) }
+            picture.cycles(cycles.isEmpty ? [chosen] : cycles)
+            try picture.write(plot)
+            log("wrote \(plot)")
         }
         let seconds = CycleSearch.seconds(since: started)
         if let path = output.output {

@@ -214,3 +214,49 @@ struct IntersectionsCommandTests {
         #expect(bad.status == 2 && bad.stderr.contains("--to 7 is out of range"), "\(bad.stderr)")
     }
 }
+
+/// `--plot F.svg` of basins, manifold and intersections.
+@Suite(.serialized)
+struct ManifoldPlotTests {
+    @Test func svgFilesAreValidXMLWithTheExpectedElements() throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tests = ManifoldCommandTests()
+        let b = try tests.write(ManifoldCommandTests.saddleB, in: dir, name: "b.json")
+        let chaos = try tests.write(IntersectionsCommandTests.chaos, in: dir, name: "chaos.json")
+        let basins = try CLI.run(["basins", b, "--saddle", "0", "--grid", "20", "--json", "--plot", dir + "/b.svg"])
+        #expect(basins.status == 0, "\(basins.stderr)")
+        let sheets = try #require(((CLI.json(basins) as? [String: Any])?["manifold"] as? [String: Any])?["sheets"] as? Int)
+        let manifold = try CLI.run(["manifold", b, "--cycle", "0", "--kind", "both", "--plot", dir + "/m.svg"])
+        #expect(manifold.status == 0, "\(manifold.stderr)")
+        let x = try CLI.run(["intersections", chaos, "--saddle", "0", "--max-iterations", "8", "--json", "--plot", dir + "/x.svg"])
+        #expect(x.status == 0, "\(x.stderr)")
+        let count = try #require((CLI.json(x) as? [String: Any])?["count"] as? Int)
+        let script = """
+        import sys, xml.etree.ElementTree as E
+        ns = '{http://www.w3.org/2000/svg}'
+        def load(name):
+            root = E.parse(sys.argv[1] + '/' + name).getroot()
+            assert root.tag == ns + 'svg', root.tag
+            return root
+        def cls(root, tag, c):
+            return [e for e in root.iter(ns + tag) if c in e.get('class', '').split()]
+        b = load('b.svg')
+        assert len(cls(b, 'rect', 'cell')) == 400
+        colours = {e.get('fill') for e in cls(b, 'rect', 'cell')}
+        assert len(colours) == 2, colours          # the stable point's basin and divergence
+        assert len(list(b.iter(ns + 'line'))) == int(sys.argv[2])
+        assert len(cls(b, 'circle', 'saddle')) == 1 and len(cls(b, 'circle', 'stable')) == 1
+        m = load('m.svg')
+        groups = [g for g in m.iter(ns + 'g') if 'manifold' in g.get('class', '').split()]
+        assert sorted(g.get('id') for g in groups) == ['cycle0-stable', 'cycle0-unstable']
+        x = load('x.svg')
+        assert len(cls(x, 'circle', 'intersection')) == int(sys.argv[3]) == len(cls(x, 'circle', 'verified'))
+        print('ok')
+        """
+        let (status, text) = try tests.python(script, [dir, "\(sheets)", "\(count)"])
+        #expect(status == 0 && text == "ok\n", "\(text)")
+        let bad = try CLI.run(["manifold", b, "--cycle", "0", "--plot", dir + "/m.png"])
+        #expect(bad.status == 2 && bad.stderr.contains("--plot must name an .svg file"), "\(bad.stderr)")
+    }
+}
