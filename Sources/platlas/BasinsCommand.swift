@@ -17,9 +17,10 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         --grid N classifies N x N initial conditions over the box (the first two coordinates,
         the others at the saddle's) by brute-force iteration and reports how often the side
         of the manifold predicts the same destination, outside a band of --band around it.
+        --plot F.svg draws the grid classification, the manifold and the cycles.
 
         Examples:
-          platlas basins jobs/models/duffing.json --saddle 0 --grid 200 --json
+          platlas basins jobs/models/duffing.json --saddle 1 --grid 200 --allow-non-invertible --json
         """)
     )
 

@@ -23,10 +23,13 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
 
         --bounds lo:hi (every coordinate) or lo1:hi1,lo2:hi2,...; default: the bounding box
         of all cycles found, enlarged on every side by its side length or 1 + half the
-        largest coordinate magnitude, whichever is larger (docs/manifolds.md).
+        largest coordinate magnitude, whichever is larger, joined with the extent of the
+        orbits of 200 random points of that box (divergent orbits left out), plus 10%
+        (docs/manifolds.md). --plot F.svg draws the manifolds and cycles in the first two
+        coordinates.
 
         Examples:
-          platlas manifold jobs/models/duffing.json --cycle 0 --kind stable --json
+          platlas manifold jobs/models/duffing.json --cycle 1 --kind unstable --json
           platlas manifold model.json --max-order 3 --cycle 1 --kind both --output m.h5
         """)
     )
