@@ -215,6 +215,37 @@ struct IntersectionsCommandTests {
     }
 }
 
+extension IntersectionsCommandTests {
+    /// The chaos preset times a contracting third coordinate (z3' = 0.5 z3 + 0.5): W^s is
+    /// 2-dimensional (sheets), W^u a polyline in z3 = 1, and the homoclinic points must be the
+    /// planar ones with z3 = 1.
+    @Test func sheetsMeetPolylinesInThreeDimensions() throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tests = ManifoldCommandTests()
+        let planar = try tests.write(Self.chaos, in: dir, name: "chaos.json")
+        let product = try tests.write(#"{"type": "plrnn", "A": [[-1.77, 0.6, 0], [-0.9, 0.15, 0], [0, 0, 0.5]], "W": [[3.27, 0, 0], [0.15, 0, 0], [0, 0, 0]], "h": [-0.7, -0.4, 0.5]}"#, in: dir, name: "chaos3.json")
+        let three = try CLI.run(["intersections", product, "--saddle", "0", "--max-iterations", "8", "--json"])
+        #expect(three.status == 0, "\(three.stderr)")
+        let doc = try #require(CLI.json(three) as? [String: Any])
+        let manifolds = try #require(doc["manifolds"] as? [[String: Any]])
+        #expect(manifolds.map { $0["method"] as? String } == ["polyline", "sheets"])
+        let points = try #require(doc["points"] as? [[String: Any]]).compactMap { $0["point"] as? [Double] }
+        #expect(points.count >= 2 && doc["verified"] as? Int == points.count && doc["chaos_certificate"] as? Bool == true, "\(doc["count"] ?? "")")
+        let two = try CLI.run(["intersections", planar, "--saddle", "0", "--max-iterations", "12", "--json"])
+        let reference = try #require((CLI.json(two) as? [String: Any])?["points"] as? [[String: Any]]).compactMap { $0["point"] as? [Double] }
+        for p in points {
+            #expect(abs(p[2] - 1) < 1e-9)
+            var nearest = Double.infinity
+            for q in reference {
+                let dx: Double = q[0] - p[0], dy: Double = q[1] - p[1]
+                nearest = min(nearest, (dx * dx + dy * dy).squareRoot())
+            }
+            #expect(nearest < 1e-9, "\(p): \(nearest)")
+        }
+    }
+}
+
 /// `--plot F.svg` of basins, manifold and intersections.
 @Suite(.serialized)
 struct ManifoldPlotTests {
