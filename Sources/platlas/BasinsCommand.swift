@@ -17,9 +17,10 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         --grid N classifies N x N initial conditions over the box (the first two coordinates,
         the others at the saddle's) by brute-force iteration and reports how often the side
         of the manifold predicts the same destination, outside a band of --band around it.
+        --plot F.svg draws the grid classification, the manifold and the cycles.
 
         Examples:
-          platlas basins jobs/models/duffing.json --saddle 0 --grid 200 --json
+          platlas basins jobs/models/duffing.json --saddle 1 --grid 200 --allow-non-invertible --json
         """)
     )
 
@@ -35,18 +36,22 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     @Flag(help: "Keep a stable manifold even where the backward step found no or several preimages (reported).")
     var allowNonInvertible = false
 
+    @Option(help: ArgumentHelp("Draw the first two coordinates (a projection for M > 2) into this SVG file.", valueName: "F.svg"))
+    var plot: String?
+
     @OptionGroup var output: OutputOptions
 
     var loaded: Model?
 
     enum CodingKeys: CodingKey {
-        case model, saddle, grid, band, allowNonInvertible, output
+        case model, saddle, grid, band, allowNonInvertible, plot, output
     }
 
     func validate() throws {
         try saddle.validate(requireCycle: true)
         if let grid, grid < 2 || grid > 5000 { throw ValidationError("--grid must be between 2 and 5000") }
         if let band, !(band >= 0) { throw ValidationError("--band must be non-negative") }
+        if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
         try output.validate()
     }
 
@@ -67,7 +72,7 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         let log = Console.rankLog(world)
         let form = model.shallowForm()
         let (cycles, chosen, index) = try saddle.resolve(model: model, log: log)
-        let box = try saddle.box(for: chosen, cycles: cycles, dimension: model.dimension)
+        let box = try saddle.box(for: chosen, cycles: cycles, form: form)
         guard chosen.unstableDimension == 1 else {
             throw InputError("the saddle has unstable dimension \(chosen.unstableDimension): its stable manifold is not a codimension-1 basin boundary")
         }
@@ -87,6 +92,14 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         func destination(_ d: Destination) -> JSONOutput {
             if case .attractor(let i) = d { return .integer(attractorIndices[i]) }
             return Self.name(d)
+        }
+        if let plot, world.isRoot {
+            var picture = ManifoldPlot(box: box, title: "platlas basins: cycle \(index.map(String.init) ?? "-")")
+            if let g = report.grid { picture.basins(g) }
+            picture.manifold(manifold, name: "stable")
+            picture.cycles(cycles)
+            try picture.write(plot)
+            log("wrote \(plot)")
         }
         let name = "\(index.map { "cycle\($0)" } ?? "point")-stable"
         if let path = output.output {

@@ -23,10 +23,13 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
 
         --bounds lo:hi (every coordinate) or lo1:hi1,lo2:hi2,...; default: the bounding box
         of all cycles found, enlarged on every side by its side length or 1 + half the
-        largest coordinate magnitude, whichever is larger (docs/manifolds.md).
+        largest coordinate magnitude, whichever is larger, joined with the extent of the
+        orbits of 200 random points of that box (divergent orbits left out), plus 10%
+        (docs/manifolds.md). --plot F.svg draws the manifolds and cycles in the first two
+        coordinates.
 
         Examples:
-          platlas manifold jobs/models/duffing.json --cycle 0 --kind stable --json
+          platlas manifold jobs/models/duffing.json --cycle 1 --kind unstable --json
           platlas manifold model.json --max-order 3 --cycle 1 --kind both --output m.h5
         """)
     )
@@ -46,12 +49,15 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     @Flag(help: "Keep a stable manifold even where the backward step found no or several preimages (reported).")
     var allowNonInvertible = false
 
+    @Option(help: ArgumentHelp("Draw the first two coordinates (a projection for M > 2) into this SVG file.", valueName: "F.svg"))
+    var plot: String?
+
     @OptionGroup var output: OutputOptions
 
     var loaded: Model?
 
     enum CodingKeys: CodingKey {
-        case model, saddle, kind, method, supportPoints, allowNonInvertible, output
+        case model, saddle, kind, method, supportPoints, allowNonInvertible, plot, output
     }
 
     func validate() throws {
@@ -59,6 +65,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         if let method, ManifoldMethod(rawValue: method) == nil { throw ValidationError("--method must be polyline or sheets, got '\(method)'") }
         if let supportPoints, supportPoints < 1 { throw ValidationError("--support-points must be at least 1") }
         try saddle.validate(requireCycle: false)
+        if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
         try output.validate()
     }
 
@@ -72,7 +79,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         let form = model.shallowForm()
         let started = ContinuousClock.now
         let (cycles, chosen, index) = try saddle.resolve(model: model, log: log)
-        let box = try saddle.box(for: chosen, cycles: cycles, dimension: model.dimension)
+        let box = try saddle.box(for: chosen, cycles: cycles, form: form)
         let kinds: [ManifoldKind] = kind == "both" ? [.unstable, .stable] : [ManifoldKind(rawValue: kind)!]
         var results: [(Manifold, DeltaSigma?, String)] = []
         for k in kinds {
@@ -83,6 +90,13 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             let ds = DeltaSigma.compute(manifold, form: form, options: dsOptions)
             log("\(k.rawValue) manifold: \(manifold.regions.count) regions, \(manifold.sheets.count) sheets, Delta_sigma \(ds.map { String(format: "%.4f", $0.value) } ?? "-"), \(manifold.stopReason.rawValue)")
             results.append((manifold, ds, "\(index.map { "cycle\($0)" } ?? "point")-\(k.rawValue)"))
+        }
+        if let plot, world.isRoot {
+            var picture = ManifoldPlot(box: box, title: "platlas manifold: cycle \(index.map(String.init) ?? "-")")
+            for (m, _, name) in results { picture.manifold(m, name: name) }
+            picture.cycles(cycles.isEmpty ? [chosen] : cycles)
+            try picture.write(plot)
+            log("wrote \(plot)")
         }
         let seconds = CycleSearch.seconds(since: started)
         if let path = output.output {
@@ -126,8 +140,15 @@ struct SaddleOptions: ParsableArguments {
     @Option(help: ArgumentHelp("lo:hi or lo1:hi1,lo2:hi2,...", valueName: "BOX"))
     var bounds: String?
 
-    @Option(help: ArgumentHelp("At most N applications of F or F^-1.", valueName: "N"))
-    var maxIterations = 200
+    @Option(help: ArgumentHelp("At most N applications of F or F^-1 (default 200; intersections: 12).", valueName: "N"))
+    var maxIterations: Int?
+
+    /// The default of --max-iterations for manifold and basins.
+    var defaultIterations = 200
+
+    enum CodingKeys: CodingKey {
+        case cycle, point, cycles, maxOrder, bounds, maxIterations, seed
+    }
 
     @Option(help: "Seed of every random choice.")
     var seed: UInt64 = 0
@@ -137,7 +158,7 @@ struct SaddleOptions: ParsableArguments {
         if cycle != nil && point != nil { throw ValidationError("give either --cycle or --point, not both") }
         if let cycle, cycle < 0 { throw ValidationError("--cycle must be 0 or more") }
         guard maxOrder >= 1 else { throw ValidationError("--max-order must be at least 1") }
-        guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
+        guard (maxIterations ?? 1) >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
         if let bounds, Self.parseBounds(bounds, dimension: nil) == nil { throw ValidationError("--bounds must be lo:hi or lo1:hi1,lo2:hi2,... with lo < hi, got '\(bounds)'") }
         if let point, Self.parseNumbers(point) == nil { throw ValidationError("--point must be numbers separated by commas, got '\(point)'") }
     }
@@ -200,8 +221,11 @@ struct SaddleOptions: ParsableArguments {
         return (all, fixed, nil)
     }
 
-    func box(for saddle: Cycle, cycles: [Cycle], dimension: Int) throws -> Box {
-        guard let text = bounds else { return Box.around(saddle.points + cycles.flatMap(\.points)) }
+    func box(for saddle: Cycle, cycles: [Cycle], form: ShallowForm) throws -> Box {
+        let dimension = form.dimension
+        guard let text = bounds else {
+            return Box.fromTrajectories(Box.around(saddle.points + cycles.flatMap(\.points)), form: form, seed: seed)
+        }
         guard let box = Self.parseBounds(text, dimension: dimension) else {
             throw InputError("--bounds has \(text.split(separator: ",").count) ranges, the model has \(dimension) coordinates")
         }
@@ -213,7 +237,7 @@ struct SaddleOptions: ParsableArguments {
                allowNonInvertible: Bool, log: Log) throws -> Manifold {
         var options = ManifoldOptions(kind: kind, bounds: box)
         options.method = method
-        options.maxIterations = maxIterations
+        options.maxIterations = maxIterations ?? defaultIterations
         options.supportPoints = supportPoints
         options.seed = seed
         var builder: ManifoldBuilder

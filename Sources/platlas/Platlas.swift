@@ -17,9 +17,9 @@ struct Platlas: ParsableCommand {
         Exit codes: 0 success, 1 failure while computing, 2 bad input (options, model files).
         """),
         version: platlasVersion,
-        subcommands: [InfoCommand.self, CyclesCommand.self, ManifoldCommand.self, BasinsCommand.self, SweepCommand.self,
-                      FitCommand.self, RunCommand.self, SubmitCommand.self, CollectCommand.self, ConvertCommand.self,
-                      BenchKernelsCommand.self]
+        subcommands: [InfoCommand.self, CyclesCommand.self, ManifoldCommand.self, BasinsCommand.self,
+                      IntersectionsCommand.self, SweepCommand.self, FitCommand.self, RunCommand.self, SubmitCommand.self,
+                      CollectCommand.self, ConvertCommand.self, BenchKernelsCommand.self]
     )
 }
 

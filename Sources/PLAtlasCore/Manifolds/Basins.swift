@@ -228,6 +228,8 @@ public struct GridAgreement: Sendable {
     public var insideBand: Int
     /// Brute-force destination counts.
     public var destinations: [Destination: Int]
+    /// The brute-force destination of every grid point (first coordinate fastest).
+    public var cells: [Destination] = []
     public var agreement: Double { compared > 0 ? Double(agreeing) / Double(compared) : 0 }
 }
 
@@ -258,12 +260,14 @@ public enum Basins {
             var counts: [Destination: Int] = [:]
             var compared = 0, agreeing = 0, undecided = 0, inside = 0, total = 0
             var index = [Int](repeating: 0, count: axes)
+            var cells: [Destination] = []
             repeat {
                 var x = p0
                 for a in 0..<axes { x[a] = box.lower[a] + (Double(index[a]) + 0.5) / Double(n) * (box.upper[a] - box.lower[a]) }
                 total += 1
                 let truth = classifier.destination(of: x)
                 counts[truth, default: 0] += 1
+                cells.append(truth)
                 let (side, distance) = sides.side(of: x)
                 if truth == .undecided { undecided += 1 } else if distance <= width { inside += 1 } else {
                     compared += 1
@@ -279,7 +283,7 @@ public enum Basins {
                 if a == axes { break }
             } while true
             agreement = GridAgreement(resolution: [Int](repeating: n, count: axes), points: total, compared: compared, agreeing: agreeing,
-                                      band: width, undecided: undecided, insideBand: inside, destinations: counts)
+                                      band: width, undecided: undecided, insideBand: inside, destinations: counts, cells: cells)
         }
         return BasinReport(plusDestination: plus, minusDestination: minus, attractors: list, grid: agreement)
     }

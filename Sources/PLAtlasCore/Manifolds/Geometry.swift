@@ -130,4 +130,37 @@ public struct Box: Sendable, Equatable {
         }
         return Box(lower: lo, upper: hi)
     }
+    /// The default box from the dynamics: `start` (the box around the cycles) joined with the
+    /// bounding box of the orbits of `samples` random points of `start` (stream 0xB0C5 of the
+    /// seed), `steps` steps each; orbits that leave the ball of radius `cap` (relative: cap times
+    /// 1 + the largest coordinate magnitude of `start`) are left out (they diverge). The result
+    /// is enlarged by 10% of each side.
+    public static func fromTrajectories(_ start: Box, form: ShallowForm, samples: Int = 200, steps: Int = 1000, cap: Double = 20,
+                                        seed: UInt64 = 0) -> Box {
+        let m = start.dimension
+        var lo = start.lower, hi = start.upper
+        let largest = zip(start.lower, start.upper).map { max(abs($0), abs($1)) }.max() ?? 0
+        let limit = cap * (1 + largest)
+        var rng = SeededGenerator(seed: seed, stream: 0xB0C5)
+        var orbit = [Double](repeating: 0, count: m * (steps + 1))
+        for _ in 0..<samples {
+            var x = (0..<m).map { start.lower[$0] + rng.uniform() * (start.upper[$0] - start.lower[$0]) }
+            var bounded = true
+            for t in 0...steps {
+                if t > 0 { x = form(x) }
+                if !x.allSatisfy({ $0.isFinite && abs($0) <= limit }) { bounded = false; break }
+                for j in 0..<m { orbit[t * m + j] = x[j] }
+            }
+            guard bounded else { continue }
+            for t in 0...steps {
+                for j in 0..<m { lo[j] = min(lo[j], orbit[t * m + j]); hi[j] = max(hi[j], orbit[t * m + j]) }
+            }
+        }
+        for j in 0..<m {
+            let margin = 0.1 * (hi[j] - lo[j])
+            lo[j] -= margin
+            hi[j] += margin
+        }
+        return Box(lower: lo, upper: hi)
+    }
 }

@@ -125,6 +125,7 @@ public enum ManifoldError: Error, Sendable, Equatable, CustomStringConvertible {
     case eigenFailure
     case saddleOutsideBounds
     case notCodimensionOne(dimension: Int, stateDimension: Int)
+    case intersectionDimensions(Int, Int, Int)
 
     public var description: String {
         switch self {
@@ -134,6 +135,8 @@ public enum ManifoldError: Error, Sendable, Equatable, CustomStringConvertible {
         case .saddleOutsideBounds: "the bounds exclude the saddle"
         case .notCodimensionOne(let d, let m):
             "the stable manifold has dimension \(d) in a \(m)-dimensional state space; basins need a codimension-1 boundary (dimension \(m - 1))"
+        case .intersectionDimensions(let u, let s, let m):
+            "the unstable manifold has dimension \(u) and the stable one \(s) in a \(m)-dimensional state space; transversal intersection points need \(u) + \(s) = \(m)"
         }
     }
 }

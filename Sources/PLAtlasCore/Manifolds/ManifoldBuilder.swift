@@ -191,7 +191,19 @@ public struct ManifoldBuilder {
         self.method = method
         let neighbours = max(2, min(form.hiddenCount, 2 * form.dimension))
         self.supportCount = max(d + 1, options.supportPoints ?? neighbours * d)
-        self.coverage = options.coverage ?? 0.01 * options.bounds.diagonal
+        // At most a quarter of the radius of the local piece: in high dimension 1% of the box
+        // diagonal can exceed the whole local piece, and then nothing pushed from it counts as new.
+        var localRadius = Double.infinity
+        for z in saddle.points {
+            let u = form.preActivation(z)
+            for k in 0..<form.hiddenCount {
+                var n2 = 0.0
+                for j in 0..<form.dimension { n2 += form.N[k * form.dimension + j] * form.N[k * form.dimension + j] }
+                if n2 > 0 { localRadius = min(localRadius, 0.25 * abs(u[k]) / n2.squareRoot()) }
+            }
+        }
+        localRadius = min(localRadius, 0.05 * options.bounds.smallestSide)
+        self.coverage = options.coverage ?? min(0.01 * options.bounds.diagonal, 0.25 * localRadius)
         self.minimumLength = options.minimumLength ?? 1e-7 * options.bounds.diagonal
         self.inverse = InverseMap(form: form)
     }
@@ -607,7 +619,12 @@ public struct ManifoldBuilder {
     /// Points on the manifold: segments sampled at the spacing; sheets' support points.
     func samplePoints(_ sheets: [Sheet]) -> [[Double]] {
         var out: [[Double]] = []
-        let spacing = options.sampleSpacing ?? options.bounds.diagonal / 2000
+        var spacing = options.sampleSpacing ?? options.bounds.diagonal / 2000
+        if method == .polyline {
+            // At most about 200 000 sample points in all (long folded manifolds of chaotic maps).
+            let length = sheets.reduce(0.0) { $0 + Vec.distance($1.supportPoints[0], $1.supportPoints[1]) }
+            spacing = max(spacing, length / 200_000)
+        }
         for sheet in sheets {
             if method == .polyline {
                 let a = sheet.supportPoints[0], b = sheet.supportPoints[1]
