@@ -15,9 +15,17 @@ echo
 echo "== Fixed points and cycles up to order 8, on 2 MPI ranks"
 mpirun --oversubscribe -np 2 "$BIN/platlas" cycles "$MODEL" --max-order 8 --output "$OUT/duffing-cycles.h5"
 echo
+echo "== The basin boundary: stable manifold of the saddle, checked against a 60 x 60 grid"
+echo "   (the fitted map folds far from the data, so the points without a consistent preimage are"
+echo "   counted and left out: --allow-non-invertible)"
+mpirun --oversubscribe -np 2 "$BIN/platlas" basins "$MODEL" --saddle 1 --grid 60 --allow-non-invertible \
+    --output "$OUT/duffing-basins.h5" --plot "$OUT/duffing-basins.svg"
+echo
 echo "== Figure"
 /usr/bin/python3 scripts/plot-cycles.py "$OUT/duffing-cycles.h5" "$OUT/duffing-cycles.png"
 echo
 echo "Results:"
 echo "  $OUT/duffing-cycles.h5   (HDF5: /cycles, /model and provenance; docs/hdf5-schema.md)"
 echo "  $OUT/duffing-cycles.png  (cycles over trajectories of the model)"
+echo "  $OUT/duffing-basins.h5   (HDF5: /manifolds with the stable manifold of the saddle, basin sides)"
+echo "  $OUT/duffing-basins.svg  (the manifold, the attractors and the grid classification)"
