@@ -53,13 +53,13 @@ public struct SweepScheduler {
             } else if world.isRoot {
                 var released = 0
                 func serve(_ blocking: Bool) throws {
-                    while try blocking || WorkQueueMessages.pending(tag: Self.requestTag, on: world) {
-                        let (_, source) = try WorkQueueMessages.receive(capacity: 1, from: nil, tag: Self.requestTag, on: world)
+                    while try blocking || world.hasPendingMessage(tag: Self.requestTag) {
+                        let (_, source) = try world.receive(Int64.self, capacity: 1, from: nil, tag: Self.requestTag)
                         if next < blocks.count && !expired() {
-                            try WorkQueueMessages.send([Int64(next)], to: source, tag: Self.replyTag, on: world)
+                            try world.send([Int64(next)], to: source, tag: Self.replyTag)
                             next += 1
                         } else {
-                            try WorkQueueMessages.send([-1], to: source, tag: Self.replyTag, on: world)
+                            try world.send([Int64(-1)], to: source, tag: Self.replyTag)
                             released += 1
                         }
                         if blocking { return }
@@ -82,8 +82,8 @@ public struct SweepScheduler {
                 while released < world.size - 1 { try serve(true) }
             } else {
                 while true {
-                    try WorkQueueMessages.send([Int64(world.rank)], to: 0, tag: Self.requestTag, on: world)
-                    let (reply, _) = try WorkQueueMessages.receive(capacity: 1, from: 0, tag: Self.replyTag, on: world)
+                    try world.send([Int64(world.rank)], to: 0, tag: Self.requestTag)
+                    let (reply, _) = try world.receive(Int64.self, capacity: 1, from: 0, tag: Self.replyTag)
                     guard let b = reply.first, b >= 0 else { break }
                     local += try sweep.analyse(block: blocks[Int(b)])
                 }
