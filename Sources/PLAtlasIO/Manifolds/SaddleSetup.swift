@@ -57,6 +57,9 @@ public struct SaddleSetup: Sendable {
             guard all.allSatisfy({ $0.points.first?.count == model.dimension }) else {
                 throw AnalysisInputError("\(optionName("cycles")) \(path): the cycles have another dimension than the model")
             }
+        } else if point != nil && bounds != nil {
+            // A fixed point given by a point, in a given box: the cycles are not needed.
+            all = []
         } else {
             var options = CycleSearchOptions(maxOrder: maxOrder)
             options.seed = seed
