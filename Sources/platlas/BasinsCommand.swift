@@ -59,40 +59,12 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         loaded = try model.load()
     }
 
-    static func name(_ d: Destination) -> JSONOutput {
-        switch d {
-        case .attractor(let i): .integer(i)
-        case .divergence: .string("divergence")
-        case .undecided: .string("undecided")
-        }
-    }
-
     func run(world: Communicator) throws {
         let model = loaded!
         let log = Console.rankLog(world)
-        let form = model.shallowForm()
-        let (cycles, chosen, index) = try saddle.resolve(model: model, log: log)
-        let box = try saddle.box(for: chosen, cycles: cycles, form: form)
-        guard chosen.unstableDimension == 1 else {
-            throw InputError("the saddle has unstable dimension \(chosen.unstableDimension): its stable manifold is not a codimension-1 basin boundary")
-        }
-        let manifold = try saddle.build(form: form, cycle: chosen, kind: .stable, box: box, method: nil, supportPoints: nil,
-                                        allowNonInvertible: allowNonInvertible, log: log)
-        let attractorIndices = cycles.indices.filter { cycles[$0].stability == .stable }
-        let attractors = attractorIndices.map { cycles[$0] }
-        let report: BasinReport
-        do {
-            report = try Basins.analyse(manifold, form: form, attractors: attractors, gridResolution: grid, band: band)
-        } catch {
-            throw InputError(error.description)
-        }
-        var dsOptions = DeltaSigmaOptions()
-        dsOptions.seed = saddle.seed
-        let ds = DeltaSigma.compute(manifold, form: form, options: dsOptions)
-        func destination(_ d: Destination) -> JSONOutput {
-            if case .attractor(let i) = d { return .integer(attractorIndices[i]) }
-            return Self.name(d)
-        }
+        let computed = try saddle.setup.basins(model: model, grid: grid, band: band, allowNonInvertible: allowNonInvertible, log: log)
+        let (cycles, index, box, manifold, report, ds) = (computed.cycles, computed.index, computed.box, computed.manifold, computed.report, computed.deltaSigma)
+        let attractorIndices = computed.attractorIndices
         if let plot, world.isRoot {
             var picture = ManifoldPlot(box: box, title: "platlas basins: cycle \(index.map(String.init) ?? "-")")
             if let g = report.grid { picture.basins(g) }
@@ -101,39 +73,21 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             try picture.write(plot)
             log("wrote \(plot)")
         }
-        let name = "\(index.map { "cycle\($0)" } ?? "point")-stable"
         if let path = output.output {
             let file = try ResultFile.create(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
                                              communicator: world.size > 1 ? world : nil)
-            try ManifoldOutput.write(manifold, name: name, saddleIndex: index, deltaSigma: ds, into: file.root)
+            try computed.write(into: file.root)
             try file.finish()
             log("wrote \(path)")
         }
         guard world.isRoot else { return }
-        var fields: [(String, JSONOutput)] = [
-            ("saddle", index.map { .integer($0) } ?? .null),
-            ("manifold", ManifoldOutput.json(manifold, name: name, saddleIndex: index, deltaSigma: ds)),
-            ("sides", .object([("plus", destination(report.plusDestination)), ("minus", destination(report.minusDestination))])),
-            ("attractors", .array(report.attractors.map { a in
-                .object([("cycle", .integer(attractorIndices[a.index])), ("order", .integer(attractors[a.index].order)),
-                         ("side", .integer(a.side)), ("distance", .number(a.distance)), ("consistent", .bool(a.consistent))])
-            })),
-        ]
-        if let g = report.grid {
-            fields.append(("grid", .object([
-                ("resolution", .integers(g.resolution)), ("points", .integer(g.points)), ("band", .number(g.band)),
-                ("inside_band", .integer(g.insideBand)), ("undecided", .integer(g.undecided)), ("compared", .integer(g.compared)),
-                ("agreeing", .integer(g.agreeing)), ("agreement", .number(g.agreement)),
-                ("destinations", .object(g.destinations.sorted { "\($0.key)" < "\($1.key)" }.map { ("\(destination($0.key))", .integer($0.value)) })),
-            ])))
-        }
         if output.json {
-            Console.output(JSONOutput.object(fields))
+            Console.output(computed.json())
         } else {
             var lines = ["stable manifold of cycle \(index.map(String.init) ?? "-"): \(manifold.sheets.count) sheets in \(manifold.regions.count) regions, Delta_sigma \(ds.map { String(format: "%.4f", $0.value) } ?? "-")",
                          "side +: \(report.plusDestination), side -: \(report.minusDestination)"]
             for a in report.attractors {
-                lines.append("attractor cycle \(attractorIndices[a.index]) (order \(attractors[a.index].order)): side \(a.side > 0 ? "+" : "-"), distance \(String(format: "%.6g", a.distance))")
+                lines.append("attractor cycle \(attractorIndices[a.index]) (order \(cycles[attractorIndices[a.index]].order)): side \(a.side > 0 ? "+" : "-"), distance \(String(format: "%.6g", a.distance))")
             }
             if let g = report.grid {
                 lines.append(String(format: "grid %d^%d: agreement %.4f over %d points (%d in the band, %d undecided)", g.resolution[0], g.resolution.count, g.agreement, g.compared, g.insideBand, g.undecided))

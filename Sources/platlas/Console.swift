@@ -36,6 +36,7 @@ enum Console {
         switch error {
         case let e as ModelError: Console.error(e.description); flushAndExit(2)
         case let e as InputError: Console.error(e.description); flushAndExit(2)
+        case let e as AnalysisInputError: Console.error(e.description); flushAndExit(2)
         default:
             let code = Platlas.exitCode(for: error)
             if code == .success {

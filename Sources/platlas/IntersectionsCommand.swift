@@ -66,40 +66,15 @@ struct IntersectionsCommand: ParsableCommand, PreparedCommand, DistributedComman
     func run(world: Communicator) throws {
         let model = loaded!
         let log = Console.rankLog(world)
-        let form = model.shallowForm()
         let started = ContinuousClock.now
         var options = saddle
         options.defaultIterations = 12
-        let (cycles, first, firstIndex) = try options.resolve(model: model, log: log)
-        var second = first, secondIndex = firstIndex
-        if let j = to, j != firstIndex {
-            guard j < cycles.count else {
-                throw InputError("--to \(j) is out of range: the search found \(cycles.count) cycle\(cycles.count == 1 ? "" : "s") (0..\(max(cycles.count - 1, 0)))")
-            }
-            guard cycles[j].stability == .saddle else { throw InputError("--to \(j) is \(cycles[j].stability.rawValue), not a saddle") }
-            second = cycles[j]
-            secondIndex = j
-        }
-        var box = try options.box(for: first, cycles: cycles, form: form)
-        if options.bounds != nil {
-            guard second.points.allSatisfy({ box.contains($0) }) else { throw InputError("--bounds excludes saddle \(secondIndex ?? 0)") }
-        } else {
-            box = Box.fromTrajectories(Box.around(first.points + second.points + cycles.flatMap(\.points)), form: form, seed: options.seed)
-        }
-        let unstable = try options.build(form: form, cycle: first, kind: .unstable, box: box, method: nil, supportPoints: nil,
-                                         allowNonInvertible: allowNonInvertible, log: log)
-        let stable = try options.build(form: form, cycle: second, kind: .stable, box: box, method: nil, supportPoints: nil,
-                                       allowNonInvertible: allowNonInvertible, log: log)
-        var settings = IntersectionOptions()
-        settings.tolerance = tolerance
-        let points: [IntersectionPoint]
-        do { points = try Intersections.find(unstable: unstable, stable: stable, form: form, options: settings) } catch { throw InputError(error.description) }
-        let homoclinic = secondIndex == firstIndex
-        let verified = points.filter(\.verified).count
-        let invertible = stable.nonInvertibility.affected == 0
-        let certificate = homoclinic && verified > 0 && invertible
+        var setup = options.setup
+        setup.optionName = { key in key == "allow_non_invertible" ? "--allow-non-invertible" : "--" + key }
+        let computed = try setup.intersections(model: model, to: to, tolerance: tolerance, allowNonInvertible: allowNonInvertible, log: log)
+        let (cycles, box, unstable, stable, points) = (computed.cycles, computed.box, computed.unstable, computed.stable, computed.points)
+        let (firstIndex, secondIndex, homoclinic, verified, certificate) = (computed.unstableIndex, computed.stableIndex, computed.homoclinic, computed.verified, computed.chaosCertificate)
         let seconds = CycleSearch.seconds(since: started)
-        log("intersections: \(points.count) transversal points, \(verified) verified")
         if let plot, world.isRoot {
             var picture = ManifoldPlot(box: box, title: "platlas intersections")
             picture.manifold(unstable, name: "unstable")
@@ -109,34 +84,16 @@ struct IntersectionsCommand: ParsableCommand, PreparedCommand, DistributedComman
             try picture.write(plot)
             log("wrote \(plot)")
         }
-        let name = "cycle\(firstIndex ?? -1)-cycle\(secondIndex ?? -1)"
         if let path = output.output {
             let file = try ResultFile.create(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
                                              communicator: world.size > 1 ? world : nil)
-            try ManifoldOutput.write(unstable, name: "cycle\(firstIndex ?? -1)-unstable", saddleIndex: firstIndex, deltaSigma: nil, into: file.root)
-            try ManifoldOutput.write(stable, name: "cycle\(secondIndex ?? -1)-stable", saddleIndex: secondIndex, deltaSigma: nil, into: file.root)
-            try ManifoldOutput.writeIntersections(points, name: name, kind: homoclinic ? "homoclinic" : "heteroclinic", unstableSaddle: firstIndex,
-                                                  stableSaddle: secondIndex, chaosCertificate: certificate, tolerance: tolerance, into: file.root)
+            try computed.write(into: file.root)
             try file.finish()
             log("wrote \(path)")
         }
         guard world.isRoot else { return }
         if output.json {
-            Console.output(JSONOutput.object([
-                ("kind", .string(homoclinic ? "homoclinic" : "heteroclinic")),
-                ("unstable_saddle", firstIndex.map { .integer($0) } ?? .null),
-                ("stable_saddle", secondIndex.map { .integer($0) } ?? .null),
-                ("points", ManifoldOutput.json(points)),
-                ("count", .integer(points.count)),
-                ("verified", .integer(verified)),
-                ("tolerance", .number(tolerance)),
-                ("chaos_certificate", .bool(certificate)),
-                ("manifolds", .array([
-                    ManifoldOutput.json(unstable, name: "cycle\(firstIndex ?? -1)-unstable", saddleIndex: firstIndex, deltaSigma: nil),
-                    ManifoldOutput.json(stable, name: "cycle\(secondIndex ?? -1)-stable", saddleIndex: secondIndex, deltaSigma: nil),
-                ])),
-                ("stats", .object([("seconds", .number(seconds)), ("ranks", .integer(world.size))])),
-            ]))
+            Console.output(computed.json(seconds: seconds, ranks: world.size))
         } else {
             var lines = ["\(homoclinic ? "homoclinic" : "heteroclinic") points of W^u(cycle \(firstIndex ?? -1)) and W^s(cycle \(secondIndex ?? -1)): \(points.count) transversal, \(verified) verified (\(formatSeconds(seconds)) s)"]
             for p in points.prefix(20) {

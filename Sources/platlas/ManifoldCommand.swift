@@ -76,21 +76,12 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     func run(world: Communicator) throws {
         let model = loaded!
         let log = Console.rankLog(world)
-        let form = model.shallowForm()
         let started = ContinuousClock.now
-        let (cycles, chosen, index) = try saddle.resolve(model: model, log: log)
-        let box = try saddle.box(for: chosen, cycles: cycles, form: form)
         let kinds: [ManifoldKind] = kind == "both" ? [.unstable, .stable] : [ManifoldKind(rawValue: kind)!]
-        var results: [(Manifold, DeltaSigma?, String)] = []
-        for k in kinds {
-            let manifold = try saddle.build(form: form, cycle: chosen, kind: k, box: box, method: method.flatMap(ManifoldMethod.init),
-                                            supportPoints: supportPoints, allowNonInvertible: allowNonInvertible, log: log)
-            var dsOptions = DeltaSigmaOptions()
-            dsOptions.seed = saddle.seed
-            let ds = DeltaSigma.compute(manifold, form: form, options: dsOptions)
-            log("\(k.rawValue) manifold: \(manifold.regions.count) regions, \(manifold.sheets.count) sheets, Delta_sigma \(ds.map { String(format: "%.4f", $0.value) } ?? "-"), \(manifold.stopReason.rawValue)")
-            results.append((manifold, ds, "\(index.map { "cycle\($0)" } ?? "point")-\(k.rawValue)"))
-        }
+        let computed = try saddle.setup.manifolds(model: model, kinds: kinds, method: method.flatMap(ManifoldMethod.init),
+                                                  supportPoints: supportPoints, allowNonInvertible: allowNonInvertible, log: log)
+        let (cycles, chosen, index, box) = (computed.cycles, computed.saddle, computed.index, computed.box)
+        let results = computed.results
         if let plot, world.isRoot {
             var picture = ManifoldPlot(box: box, title: "platlas manifold: cycle \(index.map(String.init) ?? "-")")
             for (m, _, name) in results { picture.manifold(m, name: name) }
@@ -102,14 +93,14 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         if let path = output.output {
             let file = try ResultFile.create(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
                                              communicator: world.size > 1 ? world : nil)
-            for (m, ds, name) in results { try ManifoldOutput.write(m, name: name, saddleIndex: index, deltaSigma: ds, into: file.root) }
+            try computed.write(into: file.root)
             try file.finish()
             log("wrote \(path)")
         }
         guard world.isRoot else { return }
         if output.json {
             Console.output(JSONOutput.object([
-                ("manifolds", .array(results.map { ManifoldOutput.json($0.0, name: $0.2, saddleIndex: index, deltaSigma: $0.1) })),
+                ("manifolds", computed.json()),
                 ("stats", .object([("seconds", .number(seconds)), ("ranks", .integer(world.size)), ("seed", .integer(Int(truncatingIfNeeded: saddle.seed)))])),
             ]))
         } else {
@@ -163,91 +154,26 @@ struct SaddleOptions: ParsableArguments {
         if let point, Self.parseNumbers(point) == nil { throw ValidationError("--point must be numbers separated by commas, got '\(point)'") }
     }
 
-    static func parseNumbers(_ text: String) -> [Double]? {
-        let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0!.isFinite }) else { return nil }
-        return parts.map { $0! }
-    }
+    static func parseNumbers(_ text: String) -> [Double]? { SaddleSetup.parseNumbers(text) }
 
-    static func parseBounds(_ text: String, dimension: Int?) -> Box? {
-        var lo: [Double] = [], hi: [Double] = []
-        for part in text.split(separator: ",") {
-            let ends = part.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard ends.count == 2, let a = ends[0], let b = ends[1], a.isFinite, b.isFinite, a < b else { return nil }
-            lo.append(a)
-            hi.append(b)
-        }
-        guard !lo.isEmpty else { return nil }
-        if let m = dimension {
-            if lo.count == 1 { return Box(lower: [Double](repeating: lo[0], count: m), upper: [Double](repeating: hi[0], count: m)) }
-            guard lo.count == m else { return nil }
-        }
-        return Box(lower: lo, upper: hi)
-    }
+    static func parseBounds(_ text: String, dimension: Int?) -> Box? { SaddleSetup.parseBounds(text, dimension: dimension) }
 
-    /// All cycles, the chosen saddle and its index (nil for --point).
-    func resolve(model: Model, log: Log) throws -> ([Cycle], Cycle, Int?) {
-        var all: [Cycle]
-        if let path = cycles {
-            do { all = try ManifoldOutput.readCycles(path) } catch { throw InputError("--cycles \(path): \(error)") }
-            guard all.allSatisfy({ $0.points.first?.count == model.dimension }) else {
-                throw InputError("--cycles \(path): the cycles have another dimension than the model")
+    /// The library's form of these options (errors name the command-line options).
+    var setup: SaddleSetup {
+        var s = SaddleSetup { key in
+            switch key {
+            case "allow_non_invertible": "--allow-non-invertible"
+            default: "--" + key
             }
-        } else {
-            var options = CycleSearchOptions(maxOrder: maxOrder)
-            options.seed = seed
-            do { all = try CycleSearch(model: model, options: options, log: log).run().cycles } catch { throw InputError("\(error)") }
         }
-        if let i = cycle {
-            guard i < all.count else {
-                throw InputError("--cycle \(i) is out of range: the search found \(all.count) cycle\(all.count == 1 ? "" : "s") (0..\(max(all.count - 1, 0)))")
-            }
-            guard all[i].stability == .saddle else {
-                throw InputError("--cycle \(i) is \(all[i].stability.rawValue), not a saddle")
-            }
-            return (all, all[i], i)
-        }
-        let x = Self.parseNumbers(point!)!
-        guard x.count == model.dimension else { throw InputError("--point has \(x.count) coordinates, the model has \(model.dimension)") }
-        let form = model.shallowForm()
-        let d = form.region(of: x)
-        let j = form.jacobian(d)
-        guard let z = try? solve(Matrix.identity(model.dimension) - j, form.offset(d)), form.region(of: z) == d else {
-            throw InputError("no fixed point in the region of --point")
-        }
-        let values = (try? eigenvalues(j)) ?? []
-        let fixed = Cycle(points: [z], regions: [d], eigenvalues: values, residual: 0, marginalTolerance: 1e-6)
-        guard fixed.stability == .saddle else { throw InputError("the fixed point in the region of --point is \(fixed.stability.rawValue), not a saddle") }
-        return (all, fixed, nil)
-    }
-
-    func box(for saddle: Cycle, cycles: [Cycle], form: ShallowForm) throws -> Box {
-        let dimension = form.dimension
-        guard let text = bounds else {
-            return Box.fromTrajectories(Box.around(saddle.points + cycles.flatMap(\.points)), form: form, seed: seed)
-        }
-        guard let box = Self.parseBounds(text, dimension: dimension) else {
-            throw InputError("--bounds has \(text.split(separator: ",").count) ranges, the model has \(dimension) coordinates")
-        }
-        guard saddle.points.allSatisfy({ box.contains($0) }) else { throw InputError("--bounds \(text) excludes the saddle") }
-        return box
-    }
-
-    func build(form: ShallowForm, cycle: Cycle, kind: ManifoldKind, box: Box, method: ManifoldMethod?, supportPoints: Int?,
-               allowNonInvertible: Bool, log: Log) throws -> Manifold {
-        var options = ManifoldOptions(kind: kind, bounds: box)
-        options.method = method
-        options.maxIterations = maxIterations ?? defaultIterations
-        options.supportPoints = supportPoints
-        options.seed = seed
-        var builder: ManifoldBuilder
-        do { builder = try ManifoldBuilder(form: form, saddle: cycle, options: options) } catch { throw InputError(error.description) }
-        let manifold = builder.run(log: log)
-        let r = manifold.nonInvertibility
-        if kind == .stable && r.affected > 0 && !allowNonInvertible {
-            let first = r.examples.first.map { " (first: \($0.problem) in region \($0.region) at \($0.point.map { String(format: "%.6g", $0) }.joined(separator: ", ")))" } ?? ""
-            throw InputError("the map is not invertible where the stable manifold goes: \(r.noPreimage) support points without a consistent preimage, \(r.severalPreimages) with several, \(r.folds) folds, \(r.singular) singular\(first); the stable manifold would be wrong (--allow-non-invertible keeps the consistent part)")
-        }
-        return manifold
+        s.cycle = cycle
+        s.point = point.flatMap(Self.parseNumbers)
+        s.cyclesFile = cycles
+        s.maxOrder = maxOrder
+        s.bounds = bounds
+        s.maxIterations = maxIterations
+        s.defaultIterations = defaultIterations
+        s.seed = seed
+        return s
     }
 }

@@ -23,8 +23,9 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         reported as FILE:LINE: message, exit code 2. Results go to one HDF5 file (default:
         NAME.h5 in the current directory, NAME being the spec's name): provenance, the model,
         the spec under /job, and one group per analysis (docs/hdf5-schema.md, "Jobs").
-        Analyses available: info, cycles. Planned (refused as not available in this version):
-        manifold, basins, intersections, sweep.
+        Analyses available: info, cycles, manifold, basins, intersections (manifolds go to
+        /manifolds/NAME, intersection points to /intersections/NAME, as the commands write
+        them). Planned (refused as not available in this version): sweep.
 
         Under mpirun or srun the ranks share each analysis; the results do not depend on the
         number of ranks.

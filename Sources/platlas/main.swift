@@ -1,5 +1,6 @@
 // The platlas command line: parse and validate everything first (on every rank, before MPI
 // starts, so --help and bad input exit cleanly), then run the command, under MPI if it computes.
+import PLAtlasIO
 import ArgumentParser
 import Foundation
 import MPI
@@ -31,6 +32,9 @@ if let distributed = command as? DistributedCommand {
             return Int32(0)
         } catch let error as InputError {
             // Raised identically on every rank (they share the inputs), so no rank is left waiting.
+            if world.isRoot { Console.error(error.description) }
+            return Int32(2)
+        } catch let error as AnalysisInputError {
             if world.isRoot { Console.error(error.description) }
             return Int32(2)
         }

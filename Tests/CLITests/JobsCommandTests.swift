@@ -113,11 +113,15 @@ struct JobsCommandTests {
         let model = "model = \"model.json\"\n"
         let cases: [(String, String)] = [
             (model + "\n[[cycles]]\nmax_order = 3\nbogus = 1\n", "spec.toml:5: unknown key 'bogus' in [[cycles]]"),
-            (model + "[[cycles]]\nmax_order = 3\n\n[[manifold]]\ncycle = 1\n",
-             "spec.toml:5: analysis 'manifold' is not available in this version of platlas"),
-            (model + "[[sweep]]\n", "spec.toml:2: analysis 'sweep' is not available in this version"),
-            (model + "[[basins]]\n", "spec.toml:2: analysis 'basins' is not available in this version"),
-            (model + "[[intersections]]\n", "spec.toml:2: analysis 'intersections' is not available in this version"),
+            (model + "[[cycles]]\nmax_order = 3\n\n[[sweep]]\nmax_order = 1\n",
+             "spec.toml:5: analysis 'sweep' is not available in this version of platlas"),
+            (model + "[[manifold]]\nkind = \"stable\"\n", "spec.toml:2: [[manifold]] needs the saddle: 'cycle' (or 'saddle') or 'point'"),
+            (model + "[[manifold]]\ncycle = 0\nkind = \"sideways\"\n", "spec.toml:4: 'kind' must be stable, unstable or both"),
+            (model + "[[manifold]]\npoint = \"1,x\"\n", "spec.toml:3: 'point' must be numbers separated by commas"),
+            (model + "[[basins]]\nsaddle = 0\ngrid = 1\n", "spec.toml:4: 'grid' in [[basins]] must be at least 2"),
+            (model + "[[basins]]\nsaddle = 0\ncolour = 1\n", "spec.toml:4: unknown key 'colour' in [[basins]]"),
+            (model + "[[intersections]]\nsaddle = 0\ntolerance = 2\n", "spec.toml:4: 'tolerance' must be between 0 and 1"),
+            (model + "[[intersections]]\nsaddle = 0\nbounds = \"3:1\"\n", "spec.toml:4: 'bounds' must be lo:hi"),
             (model + "[[cycles]]\nmax_order = 3\n[[lyapunov]]\nsteps = 1\n", "spec.toml:4: unknown analysis 'lyapunov'"),
             (model + "colour = 3\n[[cycles]]\nmax_order = 3\n", "spec.toml:2: unknown key 'colour'"),
             ("model = \"nothere.json\"\n[[cycles]]\nmax_order = 3\n", "spec.toml:1: model: "),
@@ -191,6 +195,48 @@ struct JobsCommandTests {
         let array = try CLI.run(["submit", jobs + "/survey.toml", "--array", jobs + "/survey-models.txt",
                                  "--output", NSTemporaryDirectory() + "x.h5", "--dry-run"])
         #expect(array.status == 0 && array.stdout.contains("#SBATCH --array=0-2\n"), "\(array.stderr)")
+    }
+
+    /// Runs the shipped specs that take seconds (the Duffing basin boundary whole; of the Lorenz
+    /// spec its [[manifold]] table, its cycle search up to order 6 being minutes) and checks
+    /// their groups with h5py.
+    @Test func fastShippedSpecsRunAndWriteTheirGroups() throws {
+        let jobs = CLI.repository + "/jobs"
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let lorenz = try String(contentsOfFile: jobs + "/lorenz63.toml", encoding: .utf8)
+        let manifoldTable = try #require(lorenz.range(of: "[[manifold]]"))
+        let lorenzManifold = "name = \"lorenz63-manifold\"\nmodel = \"\(jobs)/models/lorenz63.json\"\n" + lorenz[manifoldTable.lowerBound...]
+        try lorenzManifold.write(toFile: dir + "/lorenz63-manifold.toml", atomically: true, encoding: .utf8)
+        let cases: [(spec: String, groups: [String])] = [
+            (jobs + "/duffing.toml", ["info", "cycles", "manifolds/cycle1-stable"]),
+            (dir + "/lorenz63-manifold.toml", ["manifolds/point-unstable"]),
+        ]
+        for (spec, groups) in cases {
+            let out = dir + "/out.h5"
+            try? FileManager.default.removeItem(atPath: out)
+            let result = try CLI.run(["run", spec, "--output", out])
+            #expect(result.status == 0, "\(spec): \(result.stderr)")
+            let (status, text) = try python("""
+            import h5py, sys
+            f = h5py.File(sys.argv[1], 'r')
+            for g in sys.argv[2:]:
+                print(g, g in f, f[g].attrs.get('analysis') if g in f else None)
+            if 'manifolds/cycle1-stable' in f:
+                m = f['manifolds/cycle1-stable']
+                print('basins', m.attrs['basin_plus'], m.attrs['basin_minus'], m.attrs['grid_agreement'] > 0.95, m['sheets/origin'].shape[0] > 0)
+            if 'manifolds/point-unstable' in f:
+                m = f['manifolds/point-unstable']
+                print('unstable', m.attrs['kind'], m.attrs['dimension'], m['points'].shape[0] > 0)
+            """, [out] + groups)
+            #expect(status == 0, "\(text)")
+            for g in groups { #expect(text.contains("\(g) True"), "\(spec): \(g) missing: \(text)") }
+            if groups.contains("manifolds/cycle1-stable") {
+                #expect(text.contains("basins 0 2 True True"), "\(text)")
+            } else {
+                #expect(text.contains("unstable unstable 1 True"), "\(text)")
+            }
+        }
     }
 
     @Test func submitRefusesBadInputBeforeSubmitting() throws {

@@ -304,7 +304,7 @@ check_submit_duffing() {
     grep -q "^platlas: job $id (duffing) on 1 node(s)" "$log" && grep -q "^platlas: 2 ranks; spec $root/jobs/duffing.toml" "$log" &&
         grep -q "^platlas: results in $out" "$log" || { note "log $log:"; sed 's/^/       | /' "$log"; return 1; }
     # The job's progress lines (rank 0's stderr) are in the .err log.
-    grep -q "analysis 2/2 done: /cycles" "$jobs/duffing-$id.err" || { note "no progress lines in the .err log"; return 1; }
+    grep -q "analysis 2/3 done: /cycles" "$jobs/duffing-$id.err" || { note "no progress lines in the .err log"; return 1; }
     # The same spec run here, as one process: the same cycles.
     (cd "$jobs" && "$platlas" run "$root/jobs/duffing.toml" --output "$jobs/duffing-local.h5" > /dev/null 2>&1) ||
         { note "local platlas run failed"; return 1; }
@@ -315,13 +315,18 @@ assert job.attrs['ranks'] == 2, job.attrs['ranks']
 assert local.attrs['ranks'] == 1
 assert job.attrs['schema_version'] == local.attrs['schema_version']
 assert job['job'].attrs['name'] == 'duffing'
-assert list(job['job/analyses'][()].astype(str)) == ['info', 'cycles']
+assert list(job['job/analyses'][()].astype(str)) == ['info', 'cycles', 'basins']
 c, d = job['cycles'], local['cycles']
 assert c.attrs['count'] >= 1 and c.attrs['max_order'] == 8
 for name in ('order', 'offsets', 'points', 'regions', 'eigenvalues', 'unstable_dimension', 'stability', 'residual'):
     assert np.array_equal(c[name][()], d[name][()]), name
 for name in job['info'].attrs:
     assert np.array_equal(job['info'].attrs[name], local['info'].attrs[name]), name
+m, n = job['manifolds/cycle1-stable'], local['manifolds/cycle1-stable']
+for name in ('basin_plus', 'basin_minus', 'grid_agreement'):
+    assert m.attrs[name] == n.attrs[name], name
+for name in ('points', 'sheets/origin', 'sheets/basis'):
+    assert np.array_equal(m[name][()], n[name][()]), name
 print(f"       job file: {c.attrs['count']} cycles, ranks 2, equal to the local run")
 EOF
     "$python" "$root/scripts/postprocess-example.py" "$out" "$jobs/duffing.png" > "$jobs/post.out" 2>&1 ||

@@ -91,8 +91,8 @@ public struct AnalysisRegistry: Sendable {
     }
 
     public static let standard = AnalysisRegistry(
-        kinds: [InfoAnalysis.kind, CyclesAnalysis.kind],
-        planned: ["manifold", "basins", "intersections", "sweep"])
+        kinds: [InfoAnalysis.kind, CyclesAnalysis.kind, ManifoldAnalysis.kind, BasinsAnalysis.kind, IntersectionsAnalysis.kind],
+        planned: ["sweep"])
 
     public func kind(named name: String) -> AnalysisKind? { kinds.first { $0.name == name } }
 

@@ -190,7 +190,7 @@ public struct JobSpec: Sendable {
         }
         tables.sort { ($0.headerLine ?? 0) < ($1.headerLine ?? 0) }
         var analyses: [AnalysisRequest] = []
-        let context = SpecContext(seed: seed)
+        let context = SpecContext(seed: seed, directory: directory)
         for t in tables {
             let kind = registry.kind(named: t.name)!
             let count = tables.filter { $0.name == t.name }.count
@@ -225,4 +225,6 @@ public struct JobSpec: Sendable {
 public struct SpecContext: Sendable {
     /// The spec's top-level `seed`.
     public var seed: UInt64
+    /// The spec's directory (absolute): relative file names in the spec are taken from it.
+    public var directory: String
 }

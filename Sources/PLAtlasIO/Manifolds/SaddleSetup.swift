@@ -1,0 +1,358 @@
+import Foundation
+import HDF5
+import LinearAlgebra
+import PLAtlasCore
+
+/// How `platlas manifold`, `basins` and `intersections` (and their job-spec analyses) pick a
+/// saddle and the box, and build a manifold. Bad input throws `AnalysisInputError` with the
+/// option names given by `optionName` (`--cycle` on the command line, `cycle` in a spec).
+public struct SaddleSetup: Sendable {
+    /// Index of the saddle among the cycles found (0-based); else `point`.
+    public var cycle: Int?
+    /// A point in the region of a saddle fixed point.
+    public var point: [Double]?
+    /// Read the cycles from `/cycles` of this result file instead of searching.
+    public var cyclesFile: String?
+    public var maxOrder = 1
+    /// `lo:hi` or `lo1:hi1,lo2:hi2,...`; nil: the default box (docs/manifolds.md).
+    public var bounds: String?
+    public var maxIterations: Int?
+    /// The default of `maxIterations`: 200 for manifold and basins, 12 for intersections.
+    public var defaultIterations = 200
+    public var seed: UInt64 = 0
+    /// The name of an option in messages, from its spec key (`cycle`, `point`, `cycles`, `bounds`, `to`).
+    public var optionName: @Sendable (String) -> String
+
+    public init(optionName: @escaping @Sendable (String) -> String = { $0 }) {
+        self.optionName = optionName
+    }
+
+    public static func parseNumbers(_ text: String) -> [Double]? {
+        let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0!.isFinite }) else { return nil }
+        return parts.map { $0! }
+    }
+
+    public static func parseBounds(_ text: String, dimension: Int?) -> Box? {
+        var lo: [Double] = [], hi: [Double] = []
+        for part in text.split(separator: ",") {
+            let ends = part.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard ends.count == 2, let a = ends[0], let b = ends[1], a.isFinite, b.isFinite, a < b else { return nil }
+            lo.append(a)
+            hi.append(b)
+        }
+        guard !lo.isEmpty else { return nil }
+        if let m = dimension {
+            if lo.count == 1 { return Box(lower: [Double](repeating: lo[0], count: m), upper: [Double](repeating: hi[0], count: m)) }
+            guard lo.count == m else { return nil }
+        }
+        return Box(lower: lo, upper: hi)
+    }
+
+    /// All cycles, the chosen saddle and its index (nil for `point`).
+    public func resolve(model: Model, log: Log) throws -> ([Cycle], Cycle, Int?) {
+        var all: [Cycle]
+        if let path = cyclesFile {
+            do { all = try ManifoldOutput.readCycles(path) } catch { throw AnalysisInputError("\(optionName("cycles")) \(path): \(error)") }
+            guard all.allSatisfy({ $0.points.first?.count == model.dimension }) else {
+                throw AnalysisInputError("\(optionName("cycles")) \(path): the cycles have another dimension than the model")
+            }
+        } else if point != nil && bounds != nil {
+            // A fixed point given by a point, in a given box: the cycles are not needed.
+            all = []
+        } else {
+            var options = CycleSearchOptions(maxOrder: maxOrder)
+            options.seed = seed
+            do { all = try CycleSearch(model: model, options: options, log: log).run().cycles } catch { throw AnalysisInputError("\(error)") }
+        }
+        if let i = cycle {
+            guard i < all.count else {
+                throw AnalysisInputError("\(optionName("cycle")) \(i) is out of range: the search found \(all.count) cycle\(all.count == 1 ? "" : "s") (0..\(max(all.count - 1, 0)))")
+            }
+            guard all[i].stability == .saddle else {
+                throw AnalysisInputError("\(optionName("cycle")) \(i) is \(all[i].stability.rawValue), not a saddle")
+            }
+            return (all, all[i], i)
+        }
+        guard let x = point else { throw AnalysisInputError("give the saddle with \(optionName("cycle")) or \(optionName("point"))") }
+        guard x.count == model.dimension else { throw AnalysisInputError("\(optionName("point")) has \(x.count) coordinates, the model has \(model.dimension)") }
+        let form = model.shallowForm()
+        let d = form.region(of: x)
+        let j = form.jacobian(d)
+        guard let z = try? solve(Matrix.identity(model.dimension) - j, form.offset(d)), form.region(of: z) == d else {
+            throw AnalysisInputError("no fixed point in the region of \(optionName("point"))")
+        }
+        let values = (try? eigenvalues(j)) ?? []
+        let fixed = Cycle(points: [z], regions: [d], eigenvalues: values, residual: 0, marginalTolerance: 1e-6)
+        guard fixed.stability == .saddle else { throw AnalysisInputError("the fixed point in the region of \(optionName("point")) is \(fixed.stability.rawValue), not a saddle") }
+        return (all, fixed, nil)
+    }
+
+    /// `bounds`, checked to contain the saddle, else the default box around the saddle and the cycles.
+    public func box(for saddle: Cycle, cycles: [Cycle], form: ShallowForm) throws -> Box {
+        let dimension = form.dimension
+        guard let text = bounds else {
+            return Box.fromTrajectories(Box.around(saddle.points + cycles.flatMap(\.points)), form: form, seed: seed)
+        }
+        guard let box = Self.parseBounds(text, dimension: dimension) else {
+            throw AnalysisInputError("\(optionName("bounds")) has \(text.split(separator: ",").count) ranges, the model has \(dimension) coordinates")
+        }
+        guard saddle.points.allSatisfy({ box.contains($0) }) else { throw AnalysisInputError("\(optionName("bounds")) \(text) excludes the saddle") }
+        return box
+    }
+
+    public func build(form: ShallowForm, cycle: Cycle, kind: ManifoldKind, box: Box, method: ManifoldMethod?, supportPoints: Int?,
+                      allowNonInvertible: Bool, log: Log) throws -> Manifold {
+        var options = ManifoldOptions(kind: kind, bounds: box)
+        options.method = method
+        options.maxIterations = maxIterations ?? defaultIterations
+        options.supportPoints = supportPoints
+        options.seed = seed
+        var builder: ManifoldBuilder
+        do { builder = try ManifoldBuilder(form: form, saddle: cycle, options: options) } catch { throw AnalysisInputError(error.description) }
+        let manifold = builder.run(log: log)
+        let r = manifold.nonInvertibility
+        if kind == .stable && r.affected > 0 && !allowNonInvertible {
+            let first = r.examples.first.map { " (first: \($0.problem) in region \($0.region) at \($0.point.map { String(format: "%.6g", $0) }.joined(separator: ", ")))" } ?? ""
+            throw AnalysisInputError("the map is not invertible where the stable manifold goes: \(r.noPreimage) support points without a consistent preimage, \(r.severalPreimages) with several, \(r.folds) folds, \(r.singular) singular\(first); the stable manifold would be wrong (\(optionName("allow_non_invertible")) keeps the consistent part)")
+        }
+        return manifold
+    }
+
+    func deltaSigma(_ manifold: Manifold, form: ShallowForm) -> DeltaSigma? {
+        var options = DeltaSigmaOptions()
+        options.seed = seed
+        return DeltaSigma.compute(manifold, form: form, options: options)
+    }
+
+    /// The name of a manifold's group under `/manifolds`: `cycle<I>-<kind>` or `point-<kind>`.
+    static func manifoldName(_ index: Int?, _ kind: ManifoldKind) -> String {
+        "\(index.map { "cycle\($0)" } ?? "point")-\(kind.rawValue)"
+    }
+
+    // MARK: - manifold
+
+    /// The manifolds of one saddle: what `platlas manifold` computes.
+    public struct ManifoldRun: Sendable {
+        public var cycles: [Cycle]
+        public var saddle: Cycle
+        public var index: Int?
+        public var box: Box
+        /// Each manifold with its Delta_sigma and its group name.
+        public var results: [(manifold: Manifold, deltaSigma: DeltaSigma?, name: String)]
+
+        /// Writes `/manifolds/<name>` for each (every rank passes the same in a parallel file).
+        public func write(into root: borrowing Group, analysis: String? = nil) throws {
+            for r in results {
+                try SaddleSetup.checkFree(root, "manifolds/\(r.name)")
+                try ManifoldOutput.write(r.manifold, name: r.name, saddleIndex: index, deltaSigma: r.deltaSigma, into: root)
+                if let analysis { try SaddleSetup.mark(root, "manifolds/\(r.name)", analysis) }
+            }
+        }
+
+        public func json() -> JSONOutput {
+            .array(results.map { ManifoldOutput.json($0.manifold, name: $0.name, saddleIndex: index, deltaSigma: $0.deltaSigma) })
+        }
+    }
+
+    public func manifolds(model: Model, kinds: [ManifoldKind], method: ManifoldMethod?, supportPoints: Int?,
+                          allowNonInvertible: Bool, log: Log) throws -> ManifoldRun {
+        let form = model.shallowForm()
+        let (cycles, chosen, index) = try resolve(model: model, log: log)
+        let box = try box(for: chosen, cycles: cycles, form: form)
+        var results: [(manifold: Manifold, deltaSigma: DeltaSigma?, name: String)] = []
+        for k in kinds {
+            let manifold = try build(form: form, cycle: chosen, kind: k, box: box, method: method,
+                                     supportPoints: supportPoints, allowNonInvertible: allowNonInvertible, log: log)
+            let ds = deltaSigma(manifold, form: form)
+            log("\(k.rawValue) manifold: \(manifold.regions.count) regions, \(manifold.sheets.count) sheets, Delta_sigma \(ds.map { String(format: "%.4f", $0.value) } ?? "-"), \(manifold.stopReason.rawValue)")
+            results.append((manifold, ds, Self.manifoldName(index, k)))
+        }
+        return ManifoldRun(cycles: cycles, saddle: chosen, index: index, box: box, results: results)
+    }
+
+    // MARK: - basins
+
+    /// A basin boundary: what `platlas basins` computes.
+    public struct BasinsRun: Sendable {
+        public var cycles: [Cycle]
+        public var index: Int?
+        public var box: Box
+        public var manifold: Manifold
+        public var deltaSigma: DeltaSigma?
+        public var report: BasinReport
+        /// The cycle index of each attractor of `report`.
+        public var attractorIndices: [Int]
+        public var name: String
+
+        public func destination(_ d: Destination) -> JSONOutput {
+            switch d {
+            case .attractor(let i): .integer(attractorIndices[i])
+            case .divergence: .string("divergence")
+            case .undecided: .string("undecided")
+            }
+        }
+
+        /// Writes `/manifolds/<name>` with the sides as attributes (`basin_plus`, `basin_minus`:
+        /// a cycle index, -1 divergence, -2 undecided) and, with a grid, `grid_agreement`.
+        public func write(into root: borrowing Group, analysis: String? = nil) throws {
+            try SaddleSetup.checkFree(root, "manifolds/\(name)")
+            try ManifoldOutput.write(manifold, name: name, saddleIndex: index, deltaSigma: deltaSigma, into: root)
+            func code(_ d: Destination) -> Int {
+                switch d {
+                case .attractor(let i): attractorIndices[i]
+                case .divergence: -1
+                case .undecided: -2
+                }
+            }
+            let g = try root.openGroup("manifolds/\(name)")
+            try g.setAttribute("basin_plus", code(report.plusDestination))
+            try g.setAttribute("basin_minus", code(report.minusDestination))
+            if let grid = report.grid { try g.setAttribute("grid_agreement", grid.agreement) }
+            if let analysis { try g.setAttribute("analysis", analysis) }
+            try g.close()
+        }
+
+        public func json() -> JSONOutput {
+            var fields: [(String, JSONOutput)] = [
+                ("saddle", index.map { .integer($0) } ?? .null),
+                ("manifold", ManifoldOutput.json(manifold, name: name, saddleIndex: index, deltaSigma: deltaSigma)),
+                ("sides", .object([("plus", destination(report.plusDestination)), ("minus", destination(report.minusDestination))])),
+                ("attractors", .array(report.attractors.map { a in
+                    .object([("cycle", .integer(attractorIndices[a.index])), ("order", .integer(cycles[attractorIndices[a.index]].order)),
+                             ("side", .integer(a.side)), ("distance", .number(a.distance)), ("consistent", .bool(a.consistent))])
+                })),
+            ]
+            if let g = report.grid {
+                fields.append(("grid", .object([
+                    ("resolution", .integers(g.resolution)), ("points", .integer(g.points)), ("band", .number(g.band)),
+                    ("inside_band", .integer(g.insideBand)), ("undecided", .integer(g.undecided)), ("compared", .integer(g.compared)),
+                    ("agreeing", .integer(g.agreeing)), ("agreement", .number(g.agreement)),
+                    ("destinations", .object(g.destinations.sorted { "\($0.key)" < "\($1.key)" }.map { ("\(destination($0.key))", .integer($0.value)) })),
+                ])))
+            }
+            return .object(fields)
+        }
+    }
+
+    public func basins(model: Model, grid: Int?, band: Double?, allowNonInvertible: Bool, log: Log) throws -> BasinsRun {
+        let form = model.shallowForm()
+        let (cycles, chosen, index) = try resolve(model: model, log: log)
+        let box = try box(for: chosen, cycles: cycles, form: form)
+        guard chosen.unstableDimension == 1 else {
+            throw AnalysisInputError("the saddle has unstable dimension \(chosen.unstableDimension): its stable manifold is not a codimension-1 basin boundary")
+        }
+        let manifold = try build(form: form, cycle: chosen, kind: .stable, box: box, method: nil, supportPoints: nil,
+                                 allowNonInvertible: allowNonInvertible, log: log)
+        let attractorIndices = cycles.indices.filter { cycles[$0].stability == .stable }
+        let report: BasinReport
+        do {
+            report = try Basins.analyse(manifold, form: form, attractors: attractorIndices.map { cycles[$0] }, gridResolution: grid, band: band)
+        } catch {
+            throw AnalysisInputError(error.description)
+        }
+        return BasinsRun(cycles: cycles, index: index, box: box, manifold: manifold, deltaSigma: deltaSigma(manifold, form: form),
+                         report: report, attractorIndices: attractorIndices, name: Self.manifoldName(index, .stable))
+    }
+
+    // MARK: - intersections
+
+    /// Homoclinic or heteroclinic points: what `platlas intersections` computes.
+    public struct IntersectionsRun: Sendable {
+        public var cycles: [Cycle]
+        public var box: Box
+        public var unstableIndex: Int?
+        public var stableIndex: Int?
+        public var unstable: Manifold
+        public var stable: Manifold
+        public var points: [IntersectionPoint]
+        public var tolerance: Double
+
+        public var homoclinic: Bool { unstableIndex == stableIndex }
+        public var verified: Int { points.filter(\.verified).count }
+        /// A verified transversal homoclinic point of an invertible map.
+        public var chaosCertificate: Bool { homoclinic && verified > 0 && stable.nonInvertibility.affected == 0 }
+        public var name: String { "cycle\(unstableIndex ?? -1)-cycle\(stableIndex ?? -1)" }
+        public var unstableName: String { "cycle\(unstableIndex ?? -1)-unstable" }
+        public var stableName: String { "cycle\(stableIndex ?? -1)-stable" }
+
+        /// Writes both manifolds under `/manifolds` and the points under `/intersections/<name>`.
+        public func write(into root: borrowing Group, analysis: String? = nil) throws {
+            for path in ["manifolds/\(unstableName)", "manifolds/\(stableName)", "intersections/\(name)"] {
+                try SaddleSetup.checkFree(root, path)
+            }
+            try ManifoldOutput.write(unstable, name: unstableName, saddleIndex: unstableIndex, deltaSigma: nil, into: root)
+            try ManifoldOutput.write(stable, name: stableName, saddleIndex: stableIndex, deltaSigma: nil, into: root)
+            try ManifoldOutput.writeIntersections(points, name: name, kind: homoclinic ? "homoclinic" : "heteroclinic", unstableSaddle: unstableIndex,
+                                                  stableSaddle: stableIndex, chaosCertificate: chaosCertificate, tolerance: tolerance, into: root)
+            if let analysis {
+                for path in ["manifolds/\(unstableName)", "manifolds/\(stableName)", "intersections/\(name)"] {
+                    try SaddleSetup.mark(root, path, analysis)
+                }
+            }
+        }
+
+        public func json(seconds: Double, ranks: Int) -> JSONOutput {
+            .object([
+                ("kind", .string(homoclinic ? "homoclinic" : "heteroclinic")),
+                ("unstable_saddle", unstableIndex.map { .integer($0) } ?? .null),
+                ("stable_saddle", stableIndex.map { .integer($0) } ?? .null),
+                ("points", ManifoldOutput.json(points)),
+                ("count", .integer(points.count)),
+                ("verified", .integer(verified)),
+                ("tolerance", .number(tolerance)),
+                ("chaos_certificate", .bool(chaosCertificate)),
+                ("manifolds", .array([
+                    ManifoldOutput.json(unstable, name: unstableName, saddleIndex: unstableIndex, deltaSigma: nil),
+                    ManifoldOutput.json(stable, name: stableName, saddleIndex: stableIndex, deltaSigma: nil),
+                ])),
+                ("stats", .object([("seconds", .number(seconds)), ("ranks", .integer(ranks))])),
+            ])
+        }
+    }
+
+    /// W^u of the saddle meets W^s of saddle `to` (default the same). Uses `defaultIterations` as set.
+    public func intersections(model: Model, to: Int?, tolerance: Double, allowNonInvertible: Bool, log: Log) throws -> IntersectionsRun {
+        let form = model.shallowForm()
+        let (cycles, first, firstIndex) = try resolve(model: model, log: log)
+        var second = first, secondIndex = firstIndex
+        if let j = to, j != firstIndex {
+            guard j < cycles.count else {
+                throw AnalysisInputError("\(optionName("to")) \(j) is out of range: the search found \(cycles.count) cycle\(cycles.count == 1 ? "" : "s") (0..\(max(cycles.count - 1, 0)))")
+            }
+            guard cycles[j].stability == .saddle else { throw AnalysisInputError("\(optionName("to")) \(j) is \(cycles[j].stability.rawValue), not a saddle") }
+            second = cycles[j]
+            secondIndex = j
+        }
+        var box = try box(for: first, cycles: cycles, form: form)
+        if bounds != nil {
+            guard second.points.allSatisfy({ box.contains($0) }) else { throw AnalysisInputError("\(optionName("bounds")) excludes saddle \(secondIndex ?? 0)") }
+        } else {
+            box = Box.fromTrajectories(Box.around(first.points + second.points + cycles.flatMap(\.points)), form: form, seed: seed)
+        }
+        let unstable = try build(form: form, cycle: first, kind: .unstable, box: box, method: nil, supportPoints: nil,
+                                 allowNonInvertible: allowNonInvertible, log: log)
+        let stable = try build(form: form, cycle: second, kind: .stable, box: box, method: nil, supportPoints: nil,
+                               allowNonInvertible: allowNonInvertible, log: log)
+        var settings = IntersectionOptions()
+        settings.tolerance = tolerance
+        let points: [IntersectionPoint]
+        do { points = try Intersections.find(unstable: unstable, stable: stable, form: form, options: settings) } catch { throw AnalysisInputError(error.description) }
+        let run = IntersectionsRun(cycles: cycles, box: box, unstableIndex: firstIndex, stableIndex: secondIndex, unstable: unstable,
+                                   stable: stable, points: points, tolerance: tolerance)
+        log("intersections: \(points.count) transversal points, \(run.verified) verified")
+        return run
+    }
+
+    // MARK: - output helpers
+
+    static func checkFree(_ root: borrowing Group, _ path: String) throws {
+        if root.exists(path) { throw AnalysisInputError("/\(path) is already written by an earlier analysis of this run") }
+    }
+
+    static func mark(_ root: borrowing Group, _ path: String, _ analysis: String) throws {
+        let g = try root.openGroup(path)
+        try g.setAttribute("analysis", analysis)
+        try g.close()
+    }
+}
