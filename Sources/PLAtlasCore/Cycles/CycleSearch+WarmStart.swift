@@ -64,7 +64,6 @@ extension CycleSearch {
                               collective: CycleCollective) throws -> ([[RegionCode]], CycleOrderStatistics) {
         let started = ContinuousClock.now
         var stats = CycleOrderStatistics(order: k)
-        let batch = options.restarts ?? CycleSearchOptions.defaultRestarts(order: k)
         let inner = options.innerIterations ?? CycleSearchOptions.defaultInnerIterations(order: k)
         let w = evaluator.w
         evaluator.setOrder(k)
@@ -93,39 +92,8 @@ extension CycleSearch {
         }
         // Counted once, not once per rank.
         let seedEvaluations = evaluator.candidatesEvaluated - seedStart
-        let radius = options.samplingRadius ?? samplingRadius
-        for batchIndex in 0..<options.maxBatches {
-            var local: [[UInt64]: Int] = [:]
-            let first = batchIndex * batch
-            for restart in stride(from: first + collective.rank, to: first + batch, by: collective.size) {
-                var generator = SeededGenerator(seed: options.seed, stream: UInt64(k) << 40 | UInt64(restart))
-                runRestart(order: k, inner: inner, evaluator: evaluator, pool: pool, radius: radius,
-                           generator: &generator) { canonical in
-                    if local[canonical] == nil { local[canonical] = restart }
-                } nonMinimal: { nonMinimal += 1 }
-            }
-            var flat: [UInt64] = []
-            for (key, restart) in local where known[key] == nil {
-                flat.append(UInt64(restart))
-                flat += key
-            }
-            let all = try collective.allGather(flat)
-            var added = 0
-            var index = 0
-            while index < all.count {
-                let restart = Int(all[index])
-                let key = Array(all[(index + 1)..<(index + 1 + k * w)])
-                index += 1 + k * w
-                if let previous = known[key] {
-                    known[key] = min(previous, restart)
-                } else {
-                    known[key] = restart
-                    added += 1
-                }
-            }
-            stats.restarts = first + batch
-            if added == 0 { break }
-        }
+        stats.restarts = try runBatches(order: k, evaluator: evaluator, pool: pool, collective: collective,
+                                        known: &known, nonMinimal: &nonMinimal)
         let counts = try collective.allGather([UInt64(evaluator.candidatesEvaluated - startCandidates - seedEvaluations),
                                                UInt64(evaluator.singularSystems - startSingular), UInt64(nonMinimal)])
         stats.candidatesEvaluated = seedEvaluations

@@ -147,26 +147,52 @@ public struct CycleSearch {
                         collective: CycleCollective) throws -> ([[RegionCode]], CycleOrderStatistics) {
         let started = ContinuousClock.now
         var stats = CycleOrderStatistics(order: k)
-        let batch = options.restarts ?? CycleSearchOptions.defaultRestarts(order: k)
-        let inner = options.innerIterations ?? CycleSearchOptions.defaultInnerIterations(order: k)
-        let w = evaluator.w
         evaluator.setOrder(k)
         let startCandidates = evaluator.candidatesEvaluated, startSingular = evaluator.singularSystems
         let startProducts = evaluator.productsComputed
         var known: [[UInt64]: Int] = [:]   // canonical sequence -> first restart that found it
         var nonMinimal = 0
+        stats.restarts = try runBatches(order: k, evaluator: evaluator, pool: pool, collective: collective,
+                                        known: &known, nonMinimal: &nonMinimal)
+        let counts = try collective.allGather([UInt64(evaluator.candidatesEvaluated - startCandidates),
+                                               UInt64(evaluator.singularSystems - startSingular), UInt64(nonMinimal),
+                                               UInt64(evaluator.productsComputed - startProducts)])
+        for r in 0..<collective.size {
+            stats.candidatesEvaluated += Int(counts[4 * r])
+            stats.singularSystems += Int(counts[4 * r + 1])
+            stats.nonMinimal += Int(counts[4 * r + 2])
+            stats.products += Int(counts[4 * r + 3])
+        }
+        stats.cyclesFound = known.count
+        stats.restartsUntilLastFind = (known.values.max() ?? -1) + 1
+        stats.seconds = Self.seconds(since: started)
+        let sequences = known.keys.sorted { Self.lexicographicallyPrecedes($0, $1) }.map { decode($0, order: k) }
+        return (sequences, stats)
+    }
+
+    /// Batches of restarts for order k until one finds nothing new (or `maxBatches`): restart i
+    /// runs on rank i mod size with stream (k, i); after each batch the ranks all-gather the
+    /// canonical sequences found, as [restart, words...]. Adds to `known` (canonical sequence ->
+    /// first restart that found it) and returns the number of restarts run.
+    func runBatches(order k: Int, evaluator: CandidateEvaluator, pool: CellSurvey?, collective: CycleCollective,
+                    known: inout [[UInt64]: Int], nonMinimal: inout Int) throws -> Int {
+        let batch = options.restarts ?? CycleSearchOptions.defaultRestarts(order: k)
+        let inner = options.innerIterations ?? CycleSearchOptions.defaultInnerIterations(order: k)
+        let w = evaluator.w
         let radius = options.samplingRadius ?? samplingRadius
+        var restarts = 0
         for batchIndex in 0..<options.maxBatches {
             var local: [[UInt64]: Int] = [:]
             let first = batchIndex * batch
             for restart in stride(from: first + collective.rank, to: first + batch, by: collective.size) {
                 var generator = SeededGenerator(seed: options.seed, stream: UInt64(k) << 40 | UInt64(restart))
+                var minimal = 0
                 runRestart(order: k, inner: inner, evaluator: evaluator, pool: pool, radius: radius,
                            generator: &generator) { canonical in
                     if local[canonical] == nil { local[canonical] = restart }
-                } nonMinimal: { nonMinimal += 1 }
+                } nonMinimal: { minimal += 1 }
+                nonMinimal += minimal
             }
-            // Union over ranks: entries are [restart, words...].
             var flat: [UInt64] = []
             for (key, restart) in local where known[key] == nil {
                 flat.append(UInt64(restart))
@@ -186,23 +212,10 @@ public struct CycleSearch {
                     added += 1
                 }
             }
-            stats.restarts = first + batch
+            restarts = first + batch
             if added == 0 { break }
         }
-        let counts = try collective.allGather([UInt64(evaluator.candidatesEvaluated - startCandidates),
-                                               UInt64(evaluator.singularSystems - startSingular), UInt64(nonMinimal),
-                                               UInt64(evaluator.productsComputed - startProducts)])
-        for r in 0..<collective.size {
-            stats.candidatesEvaluated += Int(counts[4 * r])
-            stats.singularSystems += Int(counts[4 * r + 1])
-            stats.nonMinimal += Int(counts[4 * r + 2])
-            stats.products += Int(counts[4 * r + 3])
-        }
-        stats.cyclesFound = known.count
-        stats.restartsUntilLastFind = (known.values.max() ?? -1) + 1
-        stats.seconds = Self.seconds(since: started)
-        let sequences = known.keys.sorted { Self.lexicographicallyPrecedes($0, $1) }.map { decode($0, order: k) }
-        return (sequences, stats)
+        return restarts
     }
 
     /// One restart: fresh sequence, then jumps, `inner` evaluations in all.
@@ -368,7 +381,7 @@ public struct CycleSearch {
     /// The cycle of a canonical sequence, recomputed from that rotation so the numbers do not
     /// depend on how the search met it; nil if it no longer verifies.
     func cycle(canonical sequence: [RegionCode], evaluator: CandidateEvaluator) -> Cycle? {
-        let k = sequence.count, w = evaluator.w, m = form.dimension
+        let k = sequence.count, m = form.dimension
         evaluator.setOrder(k)
         for j in 0..<k { evaluator.setRegion(j, sequence[j]) }
         guard evaluator.evaluate() == .real else { return nil }
