@@ -36,22 +36,21 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     @Flag(help: "Keep a stable manifold even where the backward step found no or several preimages (reported).")
     var allowNonInvertible = false
 
-    @Option(help: ArgumentHelp("Draw the first two coordinates (a projection for M > 2) into this SVG file.", valueName: "F.svg"))
-    var plot: String?
+    @OptionGroup var plotting: PlotOptions
 
     @OptionGroup var output: OutputOptions
 
     var loaded: Model?
 
     enum CodingKeys: CodingKey {
-        case model, saddle, grid, band, allowNonInvertible, plot, output
+        case model, saddle, grid, band, allowNonInvertible, plotting, output
     }
 
     func validate() throws {
         try saddle.validate(requireCycle: true)
         if let grid, grid < 2 || grid > 5000 { throw ValidationError("--grid must be between 2 and 5000") }
         if let band, !(band >= 0) { throw ValidationError("--band must be non-negative") }
-        if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
+        try plotting.validate()
         try output.validate()
     }
 
@@ -65,7 +64,7 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         let computed = try saddle.setup.basins(model: model, grid: grid, band: band, allowNonInvertible: allowNonInvertible, log: log)
         let (cycles, index, box, manifold, report, ds) = (computed.cycles, computed.index, computed.box, computed.manifold, computed.report, computed.deltaSigma)
         let attractorIndices = computed.attractorIndices
-        if let plot, world.isRoot {
+        if let plot = plotting.plot, world.isRoot {
             var picture = ManifoldPlot(box: box, title: "platlas basins: cycle \(index.map(String.init) ?? "-")")
             if let g = report.grid { picture.basins(g) }
             picture.manifold(manifold, name: "stable")

@@ -39,15 +39,14 @@ struct IntersectionsCommand: ParsableCommand, PreparedCommand, DistributedComman
     @Flag(help: "Keep a stable manifold even where the backward step found no or several preimages (no certificate then).")
     var allowNonInvertible = false
 
-    @Option(help: ArgumentHelp("Draw the first two coordinates (a projection for M > 2) into this SVG file.", valueName: "F.svg"))
-    var plot: String?
+    @OptionGroup var plotting: PlotOptions
 
     @OptionGroup var output: OutputOptions
 
     var loaded: Model?
 
     enum CodingKeys: CodingKey {
-        case model, saddle, to, tolerance, allowNonInvertible, plot, output
+        case model, saddle, to, tolerance, allowNonInvertible, plotting, output
     }
 
     func validate() throws {
@@ -55,7 +54,7 @@ struct IntersectionsCommand: ParsableCommand, PreparedCommand, DistributedComman
         if let to, to < 0 { throw ValidationError("--to must be 0 or more") }
         if let to, saddle.cycle == nil, to >= 0 { throw ValidationError("--to needs --saddle I (a cycle index), not --point") }
         guard tolerance > 0 && tolerance < 1 else { throw ValidationError("--tolerance must be between 0 and 1") }
-        if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
+        try plotting.validate()
         try output.validate()
     }
 
@@ -75,7 +74,7 @@ struct IntersectionsCommand: ParsableCommand, PreparedCommand, DistributedComman
         let (cycles, box, unstable, stable, points) = (computed.cycles, computed.box, computed.unstable, computed.stable, computed.points)
         let (firstIndex, secondIndex, homoclinic, verified, certificate) = (computed.unstableIndex, computed.stableIndex, computed.homoclinic, computed.verified, computed.chaosCertificate)
         let seconds = CycleSearch.seconds(since: started)
-        if let plot, world.isRoot {
+        if let plot = plotting.plot, world.isRoot {
             var picture = ManifoldPlot(box: box, title: "platlas intersections")
             picture.manifold(unstable, name: "unstable")
             picture.manifold(stable, name: "stable")

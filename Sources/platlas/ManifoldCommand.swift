@@ -49,15 +49,14 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     @Flag(help: "Keep a stable manifold even where the backward step found no or several preimages (reported).")
     var allowNonInvertible = false
 
-    @Option(help: ArgumentHelp("Draw the first two coordinates (a projection for M > 2) into this SVG file.", valueName: "F.svg"))
-    var plot: String?
+    @OptionGroup var plotting: PlotOptions
 
     @OptionGroup var output: OutputOptions
 
     var loaded: Model?
 
     enum CodingKeys: CodingKey {
-        case model, saddle, kind, method, supportPoints, allowNonInvertible, plot, output
+        case model, saddle, kind, method, supportPoints, allowNonInvertible, plotting, output
     }
 
     func validate() throws {
@@ -65,7 +64,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         if let method, ManifoldMethod(rawValue: method) == nil { throw ValidationError("--method must be polyline or sheets, got '\(method)'") }
         if let supportPoints, supportPoints < 1 { throw ValidationError("--support-points must be at least 1") }
         try saddle.validate(requireCycle: false)
-        if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
+        try plotting.validate()
         try output.validate()
     }
 
@@ -82,7 +81,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
                                                   supportPoints: supportPoints, allowNonInvertible: allowNonInvertible, log: log)
         let (cycles, chosen, index, box) = (computed.cycles, computed.saddle, computed.index, computed.box)
         let results = computed.results
-        if let plot, world.isRoot {
+        if let plot = plotting.plot, world.isRoot {
             var picture = ManifoldPlot(box: box, title: "platlas manifold: cycle \(index.map(String.init) ?? "-")")
             for (m, _, name) in results { picture.manifold(m, name: name) }
             picture.cycles(cycles.isEmpty ? [chosen] : cycles)

@@ -17,3 +17,13 @@ struct ModelOptions: ParsableArguments {
         try ModelFile.loadSingle(modelPath, group: group, index: modelIndex)
     }
 }
+
+/// `--plot F.svg` of the manifold commands.
+struct PlotOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Draw the first two coordinates (a projection for M > 2) into this SVG file.", valueName: "F.svg"))
+    var plot: String?
+
+    func validate() throws {
+        if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
+    }
+}
