@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LinearAlgebra
 import MPI
+import PLAtlasCluster
 import PLAtlasCore
 import PLAtlasIO
 
@@ -28,9 +29,20 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         (docs/manifolds.md). --plot F.svg draws the manifolds and cycles in the first two
         coordinates.
 
+        Under mpirun or srun the regions are spread over the ranks: each rank owns some
+        regions, builds their sheets, and sends the points that land elsewhere to their owner
+        once per round (--ownership, --no-rebalance, --exchange-limit; docs/scaling.md). Any
+        number of ranks gives the same manifold. Rank 0 prints a progress line per round on
+        stderr. --checkpoint-every N saves the state every N rounds (to --checkpoint F.h5,
+        default OUTPUT.checkpoint.h5); --resume F.h5 continues from it, with the same
+        options, on any number of ranks, to the same result. The checkpoint is removed when
+        the run completes.
+
         Examples:
           platlas manifold jobs/models/duffing.json --cycle 1 --kind unstable --json
           platlas manifold model.json --max-order 3 --cycle 1 --kind both --output m.h5
+          mpirun -np 4 platlas manifold model.json --cycle 1 --kind stable --output m.h5 --checkpoint-every 10
+          mpirun -np 4 platlas manifold model.json --cycle 1 --kind stable --output m.h5 --resume m.checkpoint.h5
         """)
     )
 
@@ -51,12 +63,14 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
 
     @OptionGroup var plotting: PlotOptions
 
+    @OptionGroup var distribution: DistributionFlags
+
     @OptionGroup var output: OutputOptions
 
     var loaded: Model?
 
     enum CodingKeys: CodingKey {
-        case model, saddle, kind, method, supportPoints, allowNonInvertible, plotting, output
+        case model, saddle, kind, method, supportPoints, allowNonInvertible, plotting, distribution, output
     }
 
     func validate() throws {
@@ -66,6 +80,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         try saddle.validate(requireCycle: false)
         try plotting.validate()
         try output.validate()
+        try distribution.validate(output: output.output)
     }
 
     mutating func prepare() throws {
@@ -77,39 +92,148 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         let log = Console.rankLog(world)
         let started = ContinuousClock.now
         let kinds: [ManifoldKind] = kind == "both" ? [.unstable, .stable] : [ManifoldKind(rawValue: kind)!]
-        let computed = try saddle.setup.manifolds(model: model, kinds: kinds, method: method.flatMap(ManifoldMethod.init),
-                                                  supportPoints: supportPoints, allowNonInvertible: allowNonInvertible, log: log)
-        let (cycles, chosen, index, box) = (computed.cycles, computed.saddle, computed.index, computed.box)
-        let results = computed.results
-        if let plot = plotting.plot, world.isRoot {
-            var picture = ManifoldPlot(box: box, title: "platlas manifold: cycle \(index.map(String.init) ?? "-")")
-            for (m, _, name) in results { picture.manifold(m, name: name) }
-            picture.cycles(cycles.isEmpty ? [chosen] : cycles)
-            try picture.write(plot)
-            log("wrote \(plot)")
+        let setup = saddle.setup
+        let form = model.shallowForm()
+        let (cycles, chosen, index) = try setup.resolve(model: model, log: log)
+        let box = try setup.box(for: chosen, cycles: cycles, form: form)
+        let methodChoice = method.flatMap(ManifoldMethod.init)
+        let builders = try kinds.map { try setup.builder(form: form, cycle: chosen, kind: $0, box: box, method: methodChoice, supportPoints: supportPoints) }
+        var options = distribution.options
+        options.checkpointPath = distribution.checkpointPath(output: output.output)
+        let fingerprint = DistributionFlags.fingerprint(model: model, builders: builders)
+        var run = DistributedManifoldRun(builders: builders, communicator: world, options: options, fingerprint: fingerprint, log: log)
+        run.checkpointModel = model
+        if let resume = distribution.resume { try run.resume(from: resume) }
+        let built = try run.run()
+        for b in built { try setup.checkInvertible(b.manifold, allowNonInvertible: allowNonInvertible) }
+        let names = kinds.map { SaddleSetup.manifoldName(index, $0) }
+        for (b, name) in zip(built, names) {
+            let r = b.report
+            log("\(name): \(b.totals.regions) regions, \(b.totals.sheets) sheets, Delta_sigma \(b.deltaSigma.map { String(format: "%.4f", $0.value) } ?? "-"), \(b.manifold.stopReason.rawValue); "
+                + "\(r.rounds) rounds on \(r.ranks) ranks, imbalance \(String(format: "%.2f", r.roundImbalance)) (rounds) / \(String(format: "%.2f", r.totalImbalance)) (total), \(r.bytesSent) bytes sent")
+        }
+        if let plot = plotting.plot {
+            let whole = try built.map { try $0.gathered(world) }
+            if world.isRoot {
+                var picture = ManifoldPlot(box: box, title: "platlas manifold: cycle \(index.map(String.init) ?? "-")")
+                for (m, name) in zip(whole, names) { picture.manifold(m, name: name) }
+                picture.cycles(cycles.isEmpty ? [chosen] : cycles)
+                try picture.write(plot)
+                log("wrote \(plot)")
+            }
         }
         let seconds = CycleSearch.seconds(since: started)
         if let path = output.output {
             let file = try ResultFile.create(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
                                              communicator: world.size > 1 ? world : nil)
-            try computed.write(into: file.root)
+            for (b, name) in zip(built, names) {
+                try ManifoldOutput.write(b.manifold, name: name, saddleIndex: index, deltaSigma: b.deltaSigma, part: b.part, into: file.root)
+                try DistributionOutput.write(b.report, name: name, into: file.root)
+            }
             try file.finish()
             log("wrote \(path)")
+        }
+        if let checkpoint = options.checkpointPath, options.checkpointEvery != nil || distribution.resume != nil {
+            try world.barrier()
+            if world.isRoot { AtomicFile.remove(checkpoint) }
         }
         guard world.isRoot else { return }
         if output.json {
             Console.output(JSONOutput.object([
-                ("manifolds", computed.json()),
+                ("manifolds", .array(zip(built, names).map { b, name in
+                    var summary = ManifoldOutput.json(b.manifold, name: name, saddleIndex: index, deltaSigma: b.deltaSigma, totals: b.totals)
+                    if case .object(var fields) = summary {
+                        fields.append(("distribution", DistributionOutput.json(b.report)))
+                        summary = .object(fields)
+                    }
+                    return summary
+                })),
                 ("stats", .object([("seconds", .number(seconds)), ("ranks", .integer(world.size)), ("seed", .integer(Int(truncatingIfNeeded: saddle.seed)))])),
             ]))
         } else {
             var lines: [String] = []
-            for (m, ds, name) in results {
-                lines.append("\(name): dimension \(m.dimension) (\(m.method.rawValue)), \(m.regions.count) regions, \(m.sheets.count) sheets, \(m.points.count) points, Delta_sigma \(ds.map { String(format: "%.4f", $0.value) } ?? "-"), stopped: \(m.stopReason.rawValue), \(formatSeconds(m.seconds)) s")
+            for (b, name) in zip(built, names) {
+                let m = b.manifold, ds = b.deltaSigma
+                lines.append("\(name): dimension \(m.dimension) (\(m.method.rawValue)), \(b.totals.regions) regions, \(b.totals.sheets) sheets, \(b.totals.points) points, Delta_sigma \(ds.map { String(format: "%.4f", $0.value) } ?? "-"), stopped: \(m.stopReason.rawValue), \(formatSeconds(m.seconds)) s")
                 if m.nonInvertibility.affected > 0 { lines.append("  non-invertible: \(m.nonInvertibility.affected) support points affected") }
             }
             Console.output(lines.joined(separator: "\n"))
         }
+    }
+}
+
+/// How the manifold command spreads regions over ranks, and its checkpoints.
+struct DistributionFlags: ParsableArguments {
+    @Option(help: ArgumentHelp("Which rank owns a region: hash (of the whole region code) or block (of its first units, keeping neighbours together).", valueName: "hash|block"))
+    var ownership: String = "hash"
+
+    @Flag(help: "Never move regions between ranks to balance a round.")
+    var noRebalance = false
+
+    @Option(help: ArgumentHelp("Exchange a rank's outgoing points whenever they pass this many MiB (a round may take several exchanges).", valueName: "MiB"))
+    var exchangeLimit: Int = 64
+
+    @Option(help: ArgumentHelp("Write a checkpoint every N rounds.", valueName: "N"))
+    var checkpointEvery: Int?
+
+    @Option(help: ArgumentHelp("Checkpoint file (default: the --output name with .checkpoint.h5).", valueName: "F.h5"))
+    var checkpoint: String?
+
+    @Option(help: ArgumentHelp("Continue the run saved in this checkpoint (same options; any number of ranks).", valueName: "F.h5"))
+    var resume: String?
+
+    func validate(output: String?) throws {
+        guard RegionOwnership(rawValue: ownership) != nil else { throw ValidationError("--ownership must be hash or block, got '\(ownership)'") }
+        guard exchangeLimit >= 1 else { throw ValidationError("--exchange-limit must be at least 1 (MiB)") }
+        if let n = checkpointEvery, n < 1 { throw ValidationError("--checkpoint-every must be at least 1") }
+        if checkpointEvery != nil && checkpointPath(output: output) == nil {
+            throw ValidationError("--checkpoint-every needs --output or --checkpoint to name the checkpoint file")
+        }
+        if let c = checkpoint, !(c.lowercased().hasSuffix(".h5") || c.lowercased().hasSuffix(".hdf5")) {
+            throw ValidationError("--checkpoint must name an HDF5 file ending in .h5 or .hdf5: \(c)")
+        }
+        if let r = resume, !FileManager.default.fileExists(atPath: r) { throw ValidationError("--resume: no such file '\(r)'") }
+    }
+
+    var options: DistributionOptions {
+        var o = DistributionOptions()
+        o.ownership = RegionOwnership(rawValue: ownership)!
+        o.rebalance = !noRebalance
+        o.exchangeLimitBytes = exchangeLimit << 20
+        o.checkpointEvery = checkpointEvery
+        return o
+    }
+
+    /// --checkpoint, else OUTPUT.checkpoint.h5, else (when resuming) the resumed file.
+    func checkpointPath(output: String?) -> String? {
+        if let checkpoint { return checkpoint }
+        if let output {
+            let stem = output.lowercased().hasSuffix(".hdf5") ? String(output.dropLast(5)) : output.lowercased().hasSuffix(".h5") ? String(output.dropLast(3)) : output
+            return stem + ".checkpoint.h5"
+        }
+        return resume
+    }
+
+    /// What a resumed checkpoint must agree on.
+    static func fingerprint(model: Model, builders: [ManifoldBuilder]) -> [(String, String)] {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for p in model.parameters {
+            for b in p.name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+            for v in p.values { h = (h ^ v.bitPattern) &* 0x100_0000_01B3 }
+        }
+        let b = builders[0]
+        func bits(_ xs: [Double]) -> String { xs.map { String($0.bitPattern, radix: 16) }.joined(separator: ",") }
+        return [
+            ("model", String(h, radix: 16)),
+            ("kinds", builders.map(\.options.kind.rawValue).joined(separator: ",")),
+            ("saddle", b.saddle.points.map(bits).joined(separator: ";")),
+            ("bounds", bits(b.options.bounds.lower) + ";" + bits(b.options.bounds.upper)),
+            ("method", b.method.rawValue),
+            ("support_points", String(b.supportCount)),
+            ("max_iterations", String(b.options.maxIterations)),
+            ("budget", String(b.options.budget)),
+            ("seed", String(b.options.seed)),
+        ]
     }
 }
 

@@ -41,58 +41,83 @@ public struct DeltaSigma: Sendable, Equatable {
     /// Computes Delta_sigma of a manifold; nil when no manifold point lies in U.
     public static func compute(_ manifold: Manifold, form: ShallowForm, options: DeltaSigmaOptions = DeltaSigmaOptions()) -> DeltaSigma? {
         let cycle = manifold.saddle.points
-        func distanceToCycle(_ x: [Double]) -> Double { cycle.map { Vec.distance($0, x) }.min()! }
-        let far = manifold.points.map(distanceToCycle).max() ?? 0
+        let far = manifold.points.map { distance($0, toCycle: cycle) }.max() ?? 0
         guard far > 0 else { return nil }
+        let inside = manifold.points.filter { isInside($0, cycle: cycle, far: far, options: options) }
+        return try? compute(saddle: manifold.saddle, kind: manifold.kind, form: form, far: far, inside: inside, options: options,
+                            sharing: SerialSharing())
+    }
+
+    /// The distance from x to the nearest point of the cycle.
+    public static func distance(_ x: [Double], toCycle cycle: [[Double]]) -> Double { cycle.map { Vec.distance($0, x) }.min()! }
+
+    /// Whether a manifold point lies in U (the balls of radius `neighbourhoodFraction * far`
+    /// around the cycle points, without the small ball around each); `far` is the largest
+    /// distance of a manifold point from the cycle.
+    public static func isInside(_ x: [Double], cycle: [[Double]], far: Double, options: DeltaSigmaOptions) -> Bool {
+        let radius = options.neighbourhoodFraction * far
+        let d = distance(x, toCycle: cycle)
+        return d > 1e-6 * radius && d <= radius
+    }
+
+    /// Delta_sigma from the manifold points in U (`inside`, in the manifold's point order) and
+    /// `far`; the evaluations of delta (the costly part) are shared out by `sharing`. The same
+    /// answer for any sharing. nil when `inside` is empty.
+    public static func compute(saddle: Cycle, kind: ManifoldKind, form: ShallowForm, far: Double, inside: [[Double]],
+                               options: DeltaSigmaOptions, sharing: some WorkSharing) throws -> DeltaSigma? {
+        let cycle = saddle.points
+        guard far > 0, !inside.isEmpty else { return nil }
         let radius = options.neighbourhoodFraction * far
         let inverse = InverseMap(form: form)
-        var failed = 0
-        func delta(_ x0: [Double]) -> Double {
-            let d0 = distanceToCycle(x0)
-            guard d0 > 0 else { return 0 }
+        /// delta(x0) and the number of failed backward steps (0 or 1).
+        func delta(_ x0: [Double]) -> [Double] {
+            let d0 = distance(x0, toCycle: cycle)
+            guard d0 > 0 else { return [0, 0] }
             var best = 1.0
             var x = x0
             for _ in 0..<options.maxSteps {
-                if manifold.kind == .stable {
+                if kind == .stable {
                     x = form(x)
                 } else {
                     let pre = inverse.preimage(x)
-                    guard let p = pre.point else { failed += 1; break }
+                    guard let p = pre.point else { return [best, 1] }
                     x = p
                 }
-                let d = distanceToCycle(x)
+                let d = distance(x, toCycle: cycle)
                 guard d.isFinite else { break }
                 best = min(best, (d * d) / (d0 * d0))
                 if d > 1e6 * (1 + d0) { break }
             }
-            return best
+            return [best, 0]
         }
         // U without a ball of radius 1e-6 * radius around the cycle points: at the saddle itself the
         // ratio is 0/0 and rounding decides it.
         let hole = 1e-6 * radius
-        let inside = manifold.points.filter { let d = distanceToCycle($0); return d > hole && d <= radius }
-        guard !inside.isEmpty else { return nil }
         var chosen: [[Double]] = []
         if inside.count <= options.manifoldSamples {
             chosen = inside
         } else {
             for i in 0..<options.manifoldSamples { chosen.append(inside[i * inside.count / options.manifoldSamples]) }
         }
-        let manifoldDeltas = chosen.map(delta).sorted()
-        let deltaMax = manifoldDeltas.last!
-        let n = manifoldDeltas.count
-        let median = n % 2 == 1 ? manifoldDeltas[n / 2] : 0.5 * (manifoldDeltas[n / 2 - 1] + manifoldDeltas[n / 2])
         var rng = SeededGenerator(seed: options.seed, stream: 0xDE17A)
         let m = form.dimension
-        var above = 0
+        var random: [[Double]] = []
         for _ in 0..<options.randomSamples {
             let centre = cycle[Int(rng.next() % UInt64(cycle.count))]
             var v = (0..<m).map { _ in rng.normal() }
             let r = radius * Double.pow(rng.uniform(), 1 / Double(m))
             v = Vec.scale(v, r / max(Vec.norm(v), 1e-300))
             if r <= hole { continue }
-            if delta(Vec.add(centre, v)) > deltaMax { above += 1 }
+            random.append(Vec.add(centre, v))
         }
+        let all = chosen + random
+        let evaluated = try sharing.map(count: all.count) { delta(all[$0]) }
+        let manifoldDeltas = evaluated[..<chosen.count].map { $0[0] }.sorted()
+        let failed = evaluated.reduce(0) { $0 + Int($1[1]) }
+        let deltaMax = manifoldDeltas.last!
+        let n = manifoldDeltas.count
+        let median = n % 2 == 1 ? manifoldDeltas[n / 2] : 0.5 * (manifoldDeltas[n / 2 - 1] + manifoldDeltas[n / 2])
+        let above = evaluated[chosen.count...].filter { $0[0] > deltaMax }.count
         let fraction = Double(above) / Double(max(options.randomSamples, 1))
         return DeltaSigma(value: fraction - median, radius: radius, randomSamples: options.randomSamples, manifoldSamples: n,
                           deltaMax: deltaMax, medianManifoldDelta: median, fractionAbove: fraction, maxSteps: options.maxSteps,

@@ -55,6 +55,15 @@ public struct Sheet: Sendable, Equatable {
     public var normal: [Double]?
     /// How many applications of F or F^-1 produced it from the local piece.
     public var generation: Int
+
+    public init(region: RegionCode, origin: [Double], basis: [[Double]], supportPoints: [[Double]], normal: [Double]?, generation: Int) {
+        self.region = region
+        self.origin = origin
+        self.basis = basis
+        self.supportPoints = supportPoints
+        self.normal = normal
+        self.generation = generation
+    }
 }
 
 /// A group of support points arriving in one region from one sheet (the work unit): the
@@ -91,16 +100,19 @@ public struct NonInvertibilityReport: Sendable, Equatable {
 
     public var affected: Int { noPreimage + severalPreimages + singular + folds }
 
+    /// At most this many examples are kept (the first ones in processing order).
+    public static let exampleLimit = 8
+
     mutating func record(_ region: RegionCode, _ point: [Double], _ problem: String) {
-        if examples.count < 8 { examples.append((region, point, problem)) }
+        if examples.count < Self.exampleLimit { examples.append((region, point, problem)) }
     }
 
-    mutating func merge(_ other: NonInvertibilityReport) {
+    public mutating func merge(_ other: NonInvertibilityReport) {
         noPreimage += other.noPreimage
         severalPreimages += other.severalPreimages
         singular += other.singular
         folds += other.folds
-        for e in other.examples where examples.count < 8 { examples.append(e) }
+        for e in other.examples where examples.count < Self.exampleLimit { examples.append(e) }
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
@@ -154,6 +166,25 @@ public struct Manifold: Sendable {
     public var seconds: Double
 
     public var regions: [RegionCode] { Array(Set(sheets.map(\.region))).sorted() }
+
+    public init(kind: ManifoldKind, method: ManifoldMethod, dimension: Int, saddle: Cycle, local: LocalManifold, bounds: Box,
+                sheets: [Sheet], points: [[Double]], stopReason: StopReason, iterations: Int, pointsPushed: Int,
+                supportPointsPerSheet: Int, nonInvertibility: NonInvertibilityReport, seconds: Double) {
+        self.kind = kind
+        self.method = method
+        self.dimension = dimension
+        self.saddle = saddle
+        self.local = local
+        self.bounds = bounds
+        self.sheets = sheets
+        self.points = points
+        self.stopReason = stopReason
+        self.iterations = iterations
+        self.pointsPushed = pointsPushed
+        self.supportPointsPerSheet = supportPointsPerSheet
+        self.nonInvertibility = nonInvertibility
+        self.seconds = seconds
+    }
 }
 
 /// Builds a stable or unstable manifold region by region.
@@ -175,8 +206,9 @@ public struct ManifoldBuilder {
     public let coverage: Double
     public let minimumLength: Double
     let inverse: InverseMap
-    /// The sheets of every region processed by this builder.
-    public private(set) var sheetsByRegion: [RegionCode: [Sheet]] = [:]
+    /// The sheets of every region processed by this builder (under MPI: the regions its rank
+    /// owns; see ManifoldBuilder+Ownership.swift).
+    public internal(set) var sheetsByRegion: [RegionCode: [Sheet]] = [:]
 
     public init(form: ShallowForm, saddle: Cycle, options: ManifoldOptions) throws(ManifoldError) {
         self.form = form
@@ -616,13 +648,18 @@ public struct ManifoldBuilder {
                         nonInvertibility: report, seconds: CycleSearch.seconds(since: started))
     }
 
+    /// The length of a polyline piece (its two support points).
+    public static func length(of sheet: Sheet) -> Double { Vec.distance(sheet.supportPoints[0], sheet.supportPoints[1]) }
+
     /// Points on the manifold: segments sampled at the spacing; sheets' support points.
-    func samplePoints(_ sheets: [Sheet]) -> [[Double]] {
+    /// `totalLength`: the length of the whole polyline when `sheets` is only part of it (the
+    /// spacing grows with it); nil: the length of `sheets`.
+    public func samplePoints(_ sheets: [Sheet], totalLength: Double? = nil) -> [[Double]] {
         var out: [[Double]] = []
         var spacing = options.sampleSpacing ?? options.bounds.diagonal / 2000
         if method == .polyline {
             // At most about 200 000 sample points in all (long folded manifolds of chaotic maps).
-            let length = sheets.reduce(0.0) { $0 + Vec.distance($1.supportPoints[0], $1.supportPoints[1]) }
+            let length = totalLength ?? sheets.reduce(0.0) { $0 + Self.length(of: $1) }
             spacing = max(spacing, length / 200_000)
         }
         for sheet in sheets {

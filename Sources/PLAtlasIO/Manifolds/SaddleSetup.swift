@@ -101,22 +101,33 @@ public struct SaddleSetup: Sendable {
         return box
     }
 
-    public func build(form: ShallowForm, cycle: Cycle, kind: ManifoldKind, box: Box, method: ManifoldMethod?, supportPoints: Int?,
-                      allowNonInvertible: Bool, log: Log) throws -> Manifold {
+    /// The builder of one manifold with these options (the work unit's owner; run serially by
+    /// `build`, or over ranks by PLAtlasCluster's DistributedManifoldRun).
+    public func builder(form: ShallowForm, cycle: Cycle, kind: ManifoldKind, box: Box, method: ManifoldMethod?,
+                        supportPoints: Int?) throws -> ManifoldBuilder {
         var options = ManifoldOptions(kind: kind, bounds: box)
         options.method = method
         options.maxIterations = maxIterations ?? defaultIterations
         options.supportPoints = supportPoints
         options.seed = seed
-        var builder: ManifoldBuilder
-        do { builder = try ManifoldBuilder(form: form, saddle: cycle, options: options) } catch { throw AnalysisInputError(error.description) }
+        do { return try ManifoldBuilder(form: form, saddle: cycle, options: options) } catch { throw AnalysisInputError(error.description) }
+    }
+
+    public func build(form: ShallowForm, cycle: Cycle, kind: ManifoldKind, box: Box, method: ManifoldMethod?, supportPoints: Int?,
+                      allowNonInvertible: Bool, log: Log) throws -> Manifold {
+        var builder = try builder(form: form, cycle: cycle, kind: kind, box: box, method: method, supportPoints: supportPoints)
         let manifold = builder.run(log: log)
+        try checkInvertible(manifold, allowNonInvertible: allowNonInvertible)
+        return manifold
+    }
+
+    /// Refuses a stable manifold built where the backward step had no or several preimages.
+    public func checkInvertible(_ manifold: Manifold, allowNonInvertible: Bool) throws {
         let r = manifold.nonInvertibility
-        if kind == .stable && r.affected > 0 && !allowNonInvertible {
+        if manifold.kind == .stable && r.affected > 0 && !allowNonInvertible {
             let first = r.examples.first.map { " (first: \($0.problem) in region \($0.region) at \($0.point.map { String(format: "%.6g", $0) }.joined(separator: ", ")))" } ?? ""
             throw AnalysisInputError("the map is not invertible where the stable manifold goes: \(r.noPreimage) support points without a consistent preimage, \(r.severalPreimages) with several, \(r.folds) folds, \(r.singular) singular\(first); the stable manifold would be wrong (\(optionName("allow_non_invertible")) keeps the consistent part)")
         }
-        return manifold
     }
 
     func deltaSigma(_ manifold: Manifold, form: ShallowForm) -> DeltaSigma? {
@@ -126,7 +137,7 @@ public struct SaddleSetup: Sendable {
     }
 
     /// The name of a manifold's group under `/manifolds`: `cycle<I>-<kind>` or `point-<kind>`.
-    static func manifoldName(_ index: Int?, _ kind: ManifoldKind) -> String {
+    public static func manifoldName(_ index: Int?, _ kind: ManifoldKind) -> String {
         "\(index.map { "cycle\($0)" } ?? "point")-\(kind.rawValue)"
     }
 

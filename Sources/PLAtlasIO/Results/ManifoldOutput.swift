@@ -3,11 +3,62 @@ import Foundation
 import HDF5
 import PLAtlasCore
 
+/// Global counts of a manifold whose sheets may be spread over ranks.
+public struct ManifoldTotals: Sendable, Equatable {
+    public var regions: Int
+    public var sheets: Int
+    public var supportPoints: Int
+    public var points: Int
+
+    public init(regions: Int, sheets: Int, supportPoints: Int, points: Int) {
+        self.regions = regions
+        self.sheets = sheets
+        self.supportPoints = supportPoints
+        self.points = points
+    }
+
+    /// The counts of a whole manifold.
+    public init(_ manifold: Manifold) {
+        self.init(regions: manifold.regions.count, sheets: manifold.sheets.count,
+                  supportPoints: manifold.sheets.reduce(0) { $0 + $1.supportPoints.count }, points: manifold.points.count)
+    }
+}
+
+/// Where one rank's part of a distributed manifold goes in the datasets of `/manifolds/<name>`:
+/// its first sheet, support point and sample point (exclusive scans of the ranks' counts).
+public struct ManifoldPart: Sendable {
+    public var totals: ManifoldTotals
+    public var sheetOffset: Int
+    public var supportOffset: Int
+    public var pointOffset: Int
+    /// The last rank also writes the closing entry of `support_offsets`.
+    public var isLast: Bool
+    /// Every sheet on every rank has a normal (codimension-1 stable manifolds).
+    public var normals: Bool
+
+    public init(totals: ManifoldTotals, sheetOffset: Int, supportOffset: Int, pointOffset: Int, isLast: Bool, normals: Bool) {
+        self.totals = totals
+        self.sheetOffset = sheetOffset
+        self.supportOffset = supportOffset
+        self.pointOffset = pointOffset
+        self.isLast = isLast
+        self.normals = normals
+    }
+
+    /// A whole manifold on one writer.
+    public init(whole manifold: Manifold) {
+        self.init(totals: ManifoldTotals(manifold), sheetOffset: 0, supportOffset: 0, pointOffset: 0, isLast: true,
+                  normals: !manifold.sheets.isEmpty && manifold.sheets.allSatisfy { $0.normal != nil })
+    }
+}
+
 /// How manifolds appear in `--json` output and under `/manifolds/<name>` in HDF5 files
 /// (docs/hdf5-schema.md, section Manifolds); also reads `/cycles` back for `--cycles F.h5`.
 public enum ManifoldOutput {
-    /// The JSON summary of one manifold.
-    public static func json(_ manifold: Manifold, name: String, saddleIndex: Int?, deltaSigma: DeltaSigma?) -> JSONOutput {
+    /// The JSON summary of one manifold; `totals` when `manifold` holds only this rank's part.
+    public static func json(_ manifold: Manifold, name: String, saddleIndex: Int?, deltaSigma: DeltaSigma?,
+                            totals: ManifoldTotals? = nil) -> JSONOutput {
+        let totals = totals ?? ManifoldTotals(manifold)
         var fields: [(String, JSONOutput)] = [
             ("name", .string(name)),
             ("kind", .string(manifold.kind.rawValue)),
@@ -16,10 +67,10 @@ public enum ManifoldOutput {
             ("saddle", saddleIndex.map { .integer($0) } ?? .null),
             ("saddle_order", .integer(manifold.saddle.order)),
             ("saddle_points", .array(manifold.saddle.points.map { .numbers($0) })),
-            ("regions", .integer(manifold.regions.count)),
-            ("sheets", .integer(manifold.sheets.count)),
-            ("support_points", .integer(manifold.sheets.reduce(0) { $0 + $1.supportPoints.count })),
-            ("points", .integer(manifold.points.count)),
+            ("regions", .integer(totals.regions)),
+            ("sheets", .integer(totals.sheets)),
+            ("support_points", .integer(totals.supportPoints)),
+            ("points", .integer(totals.points)),
             ("support_points_per_sheet", .integer(manifold.supportPointsPerSheet)),
             ("iterations", .integer(manifold.iterations)),
             ("pushed", .integer(manifold.pointsPushed)),
@@ -54,9 +105,12 @@ public enum ManifoldOutput {
         return .object(fields)
     }
 
-    /// Writes `/manifolds/<name>` (every rank passes the same manifold in a parallel file).
+    /// Writes `/manifolds/<name>`. Without `part`, every rank passes the same whole manifold
+    /// (rank 0's copy is written in a parallel file). With `part`, `manifold` holds this rank's
+    /// sheets and points only, and each rank writes its rows at the offsets `part` gives
+    /// (collective hyperslab writes; see PLAtlasCluster/DistributedManifold.swift).
     public static func write(_ manifold: Manifold, name: String, saddleIndex: Int?, deltaSigma: DeltaSigma?,
-                             into root: borrowing Group) throws {
+                             part: ManifoldPart? = nil, into root: borrowing Group) throws {
         let parent = try root.openOrCreateGroup("manifolds")
         let g = try parent.createGroup(name)
         let m = manifold.bounds.dimension, d = manifold.dimension
@@ -82,24 +136,41 @@ public enum ManifoldOutput {
         }
         try g.writeDataset("bounds", manifold.bounds.lower + manifold.bounds.upper, shape: [2, m])
         try g.writeDataset("saddle_points", manifold.saddle.points.flatMap { $0 }, shape: [manifold.saddle.order, m])
-        try g.writeDataset("points", manifold.points.flatMap { $0 }, shape: [manifold.points.count, m])
         let sheets = manifold.sheets
         let s = sheets.count
-        var offsets: [Int64] = [0]
+        let whole = part ?? ManifoldPart(whole: manifold)
+        /// Rows [offset, offset + rows) of a dataset of `total` rows of shape `row`.
+        func put<T: HDF5Scalar>(_ group: borrowing Group, _ dataset: String, _ values: [T], row: [Int], rows: Int, offset: Int, total: Int) throws {
+            if part == nil {
+                try group.writeDataset(dataset, values, shape: [rows] + row)
+            } else {
+                let set = try group.createDataset(dataset, type: T.elementType, shape: [total] + row)
+                try set.write(values, start: [offset] + row.map { _ in 0 }, count: [rows] + row)
+                try set.close()
+            }
+        }
+        try put(g, "points", manifold.points.flatMap { $0 }, row: [m], rows: manifold.points.count, offset: whole.pointOffset,
+                total: whole.totals.points)
+        var offsets: [Int64] = []
         var support: [Double] = []
+        var next = Int64(whole.supportOffset)
         for sheet in sheets {
-            offsets.append(offsets.last! + Int64(sheet.supportPoints.count))
+            offsets.append(next)
+            next += Int64(sheet.supportPoints.count)
             for p in sheet.supportPoints { support += p }
         }
+        if whole.isLast { offsets.append(next) }
         let sg = try g.createGroup("sheets")
-        try sg.writeDataset("region", sheets.flatMap(\.region.words), shape: [s, w])
-        try sg.writeDataset("origin", sheets.flatMap(\.origin), shape: [s, m])
-        try sg.writeDataset("basis", sheets.flatMap { $0.basis.flatMap { $0 } }, shape: [s, d, m])
-        try sg.writeDataset("generation", sheets.map { Int64($0.generation) }, shape: [s])
-        try sg.writeDataset("support_offsets", offsets, shape: [s + 1])
-        try sg.writeDataset("support_points", support, shape: [Int(offsets.last!), m])
-        if sheets.allSatisfy({ $0.normal != nil }) && !sheets.isEmpty {
-            try sg.writeDataset("normal", sheets.flatMap { $0.normal! }, shape: [s, m])
+        let (o, total) = (whole.sheetOffset, whole.totals.sheets)
+        try put(sg, "region", sheets.flatMap(\.region.words), row: [w], rows: s, offset: o, total: total)
+        try put(sg, "origin", sheets.flatMap(\.origin), row: [m], rows: s, offset: o, total: total)
+        try put(sg, "basis", sheets.flatMap { $0.basis.flatMap { $0 } }, row: [d, m], rows: s, offset: o, total: total)
+        try put(sg, "generation", sheets.map { Int64($0.generation) }, row: [], rows: s, offset: o, total: total)
+        try put(sg, "support_offsets", offsets, row: [], rows: offsets.count, offset: o, total: total + 1)
+        try put(sg, "support_points", support, row: [m], rows: support.count / max(m, 1), offset: whole.supportOffset,
+                total: whole.totals.supportPoints)
+        if whole.normals {
+            try put(sg, "normal", sheets.flatMap { $0.normal! }, row: [m], rows: s, offset: o, total: total)
         }
         try sg.close()
         try g.close()

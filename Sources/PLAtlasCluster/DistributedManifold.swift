@@ -1,0 +1,540 @@
+import Foundation
+import MPI
+import PLAtlasCore
+import PLAtlasIO
+
+/// Which rank owns a region when the construction starts (rebalancing may move it later).
+public enum RegionOwnership: String, Sendable, CaseIterable {
+    /// A hash of the whole region code: spreads regions evenly, neighbours land anywhere.
+    case hash
+    /// A hash of the code's first `blockUnits` bits only: regions that differ in later units
+    /// share an owner, so crossing one of those hyperplanes stays on the rank.
+    case block
+}
+
+/// How a manifold construction is spread over the ranks.
+public struct DistributionOptions: Sendable {
+    public var ownership = RegionOwnership.hash
+    /// `block` ownership: how many leading units decide the owner; nil: enough for 8 blocks per rank.
+    public var blockUnits: Int?
+    /// Move pending regions (their sheets and arrivals) between ranks before a round whose work
+    /// (arriving points) is more unbalanced than `rebalanceThreshold` (max/mean).
+    public var rebalance = true
+    public var rebalanceThreshold = 1.1
+    /// A rank exchanges what it has buffered once its outgoing messages pass this many bytes,
+    /// so a round may take several exchanges; bounds the memory of a round's messages.
+    public var exchangeLimitBytes = 64 << 20
+    /// Write a checkpoint every this many rounds (and when a manifold is finished).
+    public var checkpointEvery: Int?
+    /// Where checkpoints go (written to a temporary name, then renamed).
+    public var checkpointPath: String?
+    /// How Delta_sigma of every manifold is computed at the end (its seed is the manifold's);
+    /// nil: not at all.
+    public var deltaSigma: DeltaSigmaOptions? = DeltaSigmaOptions()
+    /// Stop with `DistributedManifoldRun.Halted` when this round of this manifold (index in the
+    /// builders) is reached, after the checkpoint due then (what a kill leaves behind; for tests).
+    public var haltAt: (manifold: Int, round: Int)?
+
+    public init() {}
+}
+
+/// Per-rank figures of one distributed construction (every rank holds all of them).
+public struct DistributionReport: Sendable {
+    public var ranks: Int
+    public var ownership: RegionOwnership
+    public var rounds = 0
+    /// All-to-all exchanges (a round has one, or more when a rank's messages pass the limit).
+    public var exchanges = 0
+    /// Regions whose sheets each rank holds at the end.
+    public var regionsPerRank: [Int] = []
+    /// Arriving points each rank processed.
+    public var pointsPerRank: [Int] = []
+    /// Bytes each rank sent to other ranks (arrivals and moved regions).
+    public var bytesSentPerRank: [Int] = []
+    /// Bytes exchanged between ranks in each round (all ranks together).
+    public var bytesPerRound: [Int] = []
+    /// Sum over rounds of the busiest rank's points over the sum of the mean: the slowdown of
+    /// bulk-synchronous rounds against perfect balance.
+    public var roundImbalance: Double { meanWork > 0 ? Double(busiestWork) / meanWork : 1 }
+    /// Sums over rounds of the busiest rank's points and of the mean.
+    public var busiestWork = 0
+    public var meanWork = 0.0
+    /// Regions moved by rebalancing, and the rounds in which it happened.
+    public var movedRegions = 0
+    public var rebalancedRounds = 0
+    /// Arrivals sent to a region on another rank, and all arrivals.
+    public var remoteArrivals = 0
+    public var arrivals = 0
+
+    /// max/mean of the points processed over the whole run.
+    public var totalImbalance: Double {
+        let total = pointsPerRank.reduce(0, +)
+        guard total > 0 else { return 1 }
+        return Double(pointsPerRank.max()!) * Double(ranks) / Double(total)
+    }
+
+    public var bytesSent: Int { bytesSentPerRank.reduce(0, +) }
+    public var maxBytesPerRound: Int { bytesPerRound.max() ?? 0 }
+    public var meanBytesPerRound: Double { bytesPerRound.isEmpty ? 0 : Double(bytesSent) / Double(bytesPerRound.count) }
+    public var remoteFraction: Double { arrivals == 0 ? 0 : Double(remoteArrivals) / Double(arrivals) }
+}
+
+/// The construction state of one manifold on one rank: the builder with the sheets of the
+/// regions this rank owns, and the arrivals pending in them.
+struct ManifoldState {
+    var builder: ManifoldBuilder
+    var pending: [RegionCode: [Arrival]] = [:]
+    var generation = 0
+    /// Points pushed by all ranks (the same on every rank).
+    var pushed = 0
+    /// This rank's share of the points that left the box.
+    var leftBounds = 0
+    var stop = StopReason.complete
+    var finished = false
+    /// Counts of this rank's share; examples are kept in `examples` with their generation.
+    var report = NonInvertibilityReport()
+    var examples: [(generation: Int, region: RegionCode, point: [Double], problem: String)] = []
+    /// Seconds spent before a resume.
+    var earlierSeconds = 0.0
+}
+
+/// One rank's part of a finished manifold, with the global figures.
+public struct DistributedManifold: Sendable {
+    /// This rank's sheets (sorted by region) and sample points; every other field is global.
+    public var manifold: Manifold
+    public var totals: ManifoldTotals
+    public var part: ManifoldPart
+    public var deltaSigma: DeltaSigma?
+    public var report: DistributionReport
+    /// The region of each of this rank's sample points.
+    var pointRegions: [RegionCode]
+}
+
+/// Builds manifolds with their regions spread over the ranks of a communicator.
+///
+/// Each region has one owner rank, which holds the region's sheets (the builder's state) and
+/// runs the core's work unit `process(region:arrivals:)` on the points arriving there. Rounds
+/// are bulk-synchronous: every rank processes the arrivals of its regions (in region order),
+/// buckets the images or preimages by the owner of the region they land in, and the ranks
+/// exchange them with one `MPI_Alltoallv` (counts, then the words of `ManifoldMessages`), or
+/// several when a rank's buffer passes `exchangeLimitBytes`. The arrivals of a region are
+/// then ordered by source region, exactly as the serial driver `ManifoldBuilder.run()` orders
+/// them, so every rank count gives the serial result bit for bit. An all-reduce of the frontier
+/// ends the run. Before a round whose work is unbalanced, pending regions move (with their
+/// sheets) to balance the round (longest first, a region stays with its owner when that fits).
+public struct DistributedManifoldRun {
+    let world: Communicator
+    let options: DistributionOptions
+    let messages: ManifoldMessages
+    let log: Log
+    var states: [ManifoldState]
+    var reports: [DistributionReport]
+    /// Regions that rebalancing moved away from their first owner (the same on every rank).
+    var moved: [RegionCode: Int] = [:]
+    let blockUnits: Int
+    /// Describes the run, to check that a resumed checkpoint belongs to it.
+    let fingerprint: [(String, String)]
+
+    /// `builders`: one per manifold, in the order they are built (every rank passes the same).
+    public init(builders: [ManifoldBuilder], communicator: Communicator, options: DistributionOptions, fingerprint: [(String, String)],
+                log: Log) {
+        self.world = communicator
+        self.options = options
+        let form = builders[0].form
+        self.messages = ManifoldMessages(units: form.hiddenCount, dimension: form.dimension)
+        self.log = log
+        self.states = builders.map { ManifoldState(builder: $0) }
+        self.reports = builders.map { _ in DistributionReport(ranks: communicator.size, ownership: options.ownership) }
+        self.fingerprint = fingerprint
+        var bits = 0
+        while (1 << bits) < 8 * communicator.size { bits += 1 }
+        self.blockUnits = min(form.hiddenCount, options.blockUnits ?? bits)
+    }
+
+    /// The run stopped at `DistributionOptions.haltAtRound`.
+    public struct Halted: Error { public var round: Int }
+
+    // MARK: Ownership
+
+    static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// The rank a region belongs to before any move.
+    func firstOwner(_ r: RegionCode) -> Int {
+        var h: UInt64 = 0x5EED
+        switch options.ownership {
+        case .hash:
+            for w in r.words { h = Self.mix(h ^ w) }
+        case .block:
+            for (i, w) in r.words.enumerated() {
+                let lo = i * 64
+                let keep = max(0, min(64, blockUnits - lo))
+                let masked = keep == 64 ? w : (keep == 0 ? 0 : w & ((1 << UInt64(keep)) - 1))
+                h = Self.mix(h ^ masked)
+            }
+        }
+        return Int(h % UInt64(world.size))
+    }
+
+    func owner(_ r: RegionCode) -> Int { moved[r] ?? firstOwner(r) }
+
+    // MARK: Running
+
+    /// Builds every manifold not yet finished (all of them, or the rest after a resume).
+    public mutating func run() throws -> [DistributedManifold] {
+        for i in states.indices where !states[i].finished {
+            // Generation 0: not begun (checkpoints are taken between rounds, never before the first).
+            if states[i].generation == 0 { try start(i) }
+            try construct(i)
+            states[i].finished = true
+            if options.checkpointEvery != nil { try writeCheckpoint() }
+        }
+        return try states.indices.map { try finish($0) }
+    }
+
+    /// The first arrivals (the local pieces), computed on every rank; each keeps its own.
+    mutating func start(_ i: Int) throws {
+        states[i].builder.retainRegions { _ in false }
+        states[i].pending = [:]
+        let all = states[i].builder.initialArrivals()
+        let rank = world.rank
+        let run = self
+        states[i].builder.retainRegions { run.owner($0) == rank }
+        for (r, list) in all where owner(r) == rank { states[i].pending[r] = list }
+    }
+
+    mutating func construct(_ i: Int) throws {
+        let started = ContinuousClock.now
+        constructionStarted = started
+        defer { constructionStarted = nil }
+        let kind = states[i].builder.options.kind.rawValue
+        let maxIterations = states[i].builder.options.maxIterations, budget = states[i].builder.options.budget
+        let startGeneration = states[i].generation, startPushed = states[i].pushed
+        while true {
+            let localPoints = states[i].pending.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.points.count } }
+            let status = try world.allReduce([states[i].pending.count, localPoints, states[i].builder.sheetsByRegion.count], .sum)
+            let generation = states[i].generation
+            if status[0] == 0 { break }
+            if generation >= maxIterations { states[i].stop = .iterations; break }
+            if states[i].pushed >= budget { states[i].stop = .budget; break }
+            if let every = options.checkpointEvery, generation > startGeneration, generation % every == 0 {
+                try writeCheckpoint()
+            }
+            if let halt = options.haltAt, halt.manifold == i, generation >= halt.round { throw Halted(round: generation) }
+            // Progress: rate and an upper bound on the time left (the iteration or budget limit).
+            let seconds = CycleSearch.seconds(since: started)
+            let rate = Double(states[i].pushed - startPushed) / max(seconds, 1e-9)
+            let done = max(Double(generation) / Double(maxIterations), Double(states[i].pushed) / Double(max(budget, 1)))
+            let left = done > 0 && generation > startGeneration ? seconds * (1 - done) / done : Double.nan
+            log("\(kind) manifold: round \(generation + 1)/\(maxIterations), frontier \(status[1]) points in \(status[0]) regions, "
+                + "\(status[2]) regions so far, \(states[i].pushed) pushed, \(rate.isFinite ? formatRate(rate) : "-") points/s"
+                + (left.isFinite ? ", at most \(formatSeconds(left)) s left" : ""))
+            if options.rebalance && world.size > 1 { try rebalance(i, localPoints: localPoints, totalPoints: status[1]) }
+            try round(i)
+        }
+        let left = try world.allReduce(states[i].leftBounds, .sum)
+        if states[i].stop == .complete && left > 0 { states[i].stop = .bounds }
+        states[i].earlierSeconds += CycleSearch.seconds(since: started)
+    }
+
+    func formatRate(_ r: Double) -> String { r >= 100 ? String(Int(r.rounded())) : String(format: "%.1f", r) }
+
+    /// One bulk-synchronous round: process every pending region of this rank, exchange.
+    mutating func round(_ i: Int) throws {
+        let rank = world.rank, size = world.size
+        let generation = states[i].generation
+        let current = states[i].pending
+        states[i].pending = [:]
+        let regions = current.keys.sorted()
+        var incoming: [RegionCode: [(source: RegionCode, sequence: Int, arrival: Arrival)]] = [:]
+        var sequence = 0
+        var buckets = [[UInt64]](repeating: [], count: size)
+        var buffered = 0
+        var next = 0
+        var roundPushed = 0, dropped = 0, work = 0, sentBytes = 0
+        var remote = 0, arrivals = 0
+        while true {
+            // Process regions until the buffer passes the limit (or none is left).
+            while next < regions.count && buffered * 8 < options.exchangeLimitBytes {
+                let r = regions[next]
+                next += 1
+                let list = current[r]!
+                work += list.reduce(0) { $0 + $1.points.count }
+                let step = states[i].builder.process(region: r, arrivals: list)
+                roundPushed += step.pointsPushed
+                states[i].leftBounds += step.leftBounds
+                dropped += step.droppedForBudget
+                for e in step.nonInvertibility.examples where states[i].examples.count < NonInvertibilityReport.exampleLimit {
+                    states[i].examples.append((generation, e.region, e.point, e.problem))
+                }
+                var counts = step.nonInvertibility
+                counts.examples = []
+                states[i].report.merge(counts)
+                for s in step.outgoing.keys.sorted() {
+                    let o = owner(s)
+                    for a in step.outgoing[s]! {
+                        arrivals += 1
+                        if o == rank {
+                            incoming[s, default: []].append((r, sequence, a))
+                            sequence += 1
+                        } else {
+                            remote += 1
+                            let before = buckets[o].count
+                            messages.appendArrival(a, manifold: i, destination: s, source: r, to: &buckets[o])
+                            buffered += buckets[o].count - before
+                        }
+                    }
+                }
+            }
+            sentBytes += 8 * buffered
+            let received = try world.allToAllv(buckets)
+            reports[i].exchanges += 1
+            buckets = [[UInt64]](repeating: [], count: size)
+            buffered = 0
+            for words in received where !words.isEmpty {
+                for record in try messages.decode(words) {
+                    guard case .arrival(_, let s, let source, let a) = record else { continue }
+                    incoming[s, default: []].append((source, sequence, a))
+                    sequence += 1
+                }
+            }
+            let more = try world.allReduce(next < regions.count ? 1 : 0, .max)
+            if more == 0 { break }
+        }
+        // The serial order: by source region, in each source in the order it sent them.
+        for (s, list) in incoming {
+            states[i].pending[s] = list.sorted { ($0.source, $0.sequence) < ($1.source, $1.sequence) }.map(\.arrival)
+        }
+        let sums = try world.allReduce([roundPushed, dropped, work, sentBytes, remote, arrivals], .sum)
+        let busiest = try world.allReduce(work, .max)
+        states[i].pushed += sums[0]
+        if sums[1] > 0 { states[i].stop = .budget }
+        states[i].generation += 1
+        reports[i].rounds += 1
+        reports[i].bytesPerRound.append(sums[3])
+        reports[i].remoteArrivals += sums[4]
+        reports[i].arrivals += sums[5]
+        reports[i].busiestWork += busiest
+        reports[i].meanWork += Double(sums[2]) / Double(world.size)
+        localWork[i, default: 0] += work
+        localBytes[i, default: 0] += sentBytes
+    }
+
+    /// The model, copied into checkpoints.
+    public var checkpointModel: Model?
+    var constructionStarted: ContinuousClock.Instant?
+    var localWork: [Int: Int] = [:]
+    var localBytes: [Int: Int] = [:]
+
+    // MARK: Rebalancing
+
+    /// Moves pending regions (sheets and arrivals) so that the coming round's points are
+    /// spread evenly: regions sorted by work (largest first) stay with their owner while it
+    /// stays under the mean, the rest go to the least loaded rank. The same plan on every rank.
+    mutating func rebalance(_ i: Int, localPoints: Int, totalPoints: Int) throws {
+        let size = world.size
+        let busiest = try world.allReduce(localPoints, .max)
+        let mean = Double(totalPoints) / Double(size)
+        guard totalPoints >= 4 * size, Double(busiest) > options.rebalanceThreshold * mean else { return }
+        let w = messages.wordsPerCode
+        var mine: [UInt64] = []
+        for (r, list) in states[i].pending {
+            mine += r.words
+            mine.append(UInt64(list.reduce(0) { $0 + $1.points.count }))
+        }
+        let gathered = try world.allGatherv(mine)
+        var entries: [(region: RegionCode, work: Int, owner: Int)] = []
+        var position = 0
+        for (rank, count) in gathered.counts.enumerated() {
+            let end = position + count
+            while position < end {
+                let code = RegionCode(words: Array(gathered.values[position..<(position + w)]), count: messages.units)!
+                entries.append((code, Int(gathered.values[position + w]), rank))
+                position += w + 1
+            }
+        }
+        entries.sort { $0.work != $1.work ? $0.work > $1.work : $0.region < $1.region }
+        var load = [Int](repeating: 0, count: size)
+        var plan: [(region: RegionCode, from: Int, to: Int)] = []
+        var deferred: [(region: RegionCode, work: Int, owner: Int)] = []
+        for e in entries {
+            if Double(load[e.owner] + e.work) <= mean * 1.02 || load[e.owner] == 0 {
+                load[e.owner] += e.work
+            } else {
+                deferred.append(e)
+            }
+        }
+        for e in deferred {
+            let to = load.indices.min { load[$0] != load[$1] ? load[$0] < load[$1] : $0 < $1 }!
+            load[to] += e.work
+            if to != e.owner { plan.append((e.region, e.owner, to)) }
+        }
+        guard !plan.isEmpty else { return }
+        // Hand the moved regions over: sheets first, then the pending arrivals in their order.
+        var buckets = [[UInt64]](repeating: [], count: size)
+        for move in plan where move.from == world.rank {
+            for sheet in states[i].builder.takeSheets(of: move.region) { messages.appendSheet(sheet, manifold: i, to: &buckets[move.to]) }
+            for a in states[i].pending.removeValue(forKey: move.region) ?? [] {
+                messages.appendArrival(a, manifold: i, destination: move.region, source: move.region, to: &buckets[move.to])
+            }
+        }
+        localBytes[i, default: 0] += 8 * buckets.reduce(0) { $0 + $1.count }
+        try receive(try world.allToAllv(buckets))
+        reports[i].exchanges += 1
+        for move in plan { moved[move.region] = move.to == firstOwner(move.region) ? nil : move.to }
+        reports[i].movedRegions += plan.count
+        reports[i].rebalancedRounds += 1
+    }
+
+    /// Installs sheets and pending arrivals sent by other ranks (moved regions, checkpoints),
+    /// in the order received.
+    mutating func receive(_ streams: [[UInt64]]) throws {
+        for words in streams where !words.isEmpty {
+            for record in try messages.decode(words) {
+                switch record {
+                case .sheet(let m, let sheet):
+                    states[m].builder.adoptSheets([sheet], of: sheet.region)
+                case .arrival(let m, let s, _, let a):
+                    states[m].pending[s, default: []].append(a)
+                case .example(let m, let generation, let region, let point, let problem):
+                    states[m].examples.append((generation, region, point, problem))
+                }
+            }
+        }
+    }
+
+    // MARK: Results
+
+    /// Gathers the global figures of manifold i and this rank's part of it.
+    mutating func finish(_ i: Int) throws -> DistributedManifold {
+        let state = states[i]
+        let builder = state.builder
+        let rank = world.rank, size = world.size
+        let w = messages.wordsPerCode
+        let sheets = builder.heldSheets
+        // The polyline's total length, summed in the serial order (it sets the sample spacing).
+        var totalLength: Double? = nil
+        if builder.method == .polyline {
+            var words: [UInt64] = []
+            for s in sheets { words += s.region.words; words.append(ManifoldBuilder.length(of: s).bitPattern) }
+            let all = size > 1 ? try world.allGatherv(words).values : words
+            var lengths: [(RegionCode, Int, Double)] = []
+            var p = 0
+            while p < all.count {
+                lengths.append((RegionCode(words: Array(all[p..<(p + w)]), count: messages.units)!, lengths.count, Double(bitPattern: all[p + w])))
+                p += w + 1
+            }
+            lengths.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+            totalLength = lengths.reduce(0.0) { $0 + $1.2 }
+        }
+        var points: [[Double]] = []
+        var pointRegions: [RegionCode] = []
+        for s in sheets {
+            let sampled = builder.samplePoints([s], totalLength: totalLength)
+            points += sampled
+            pointRegions += Array(repeating: s.region, count: sampled.count)
+        }
+        // The non-invertibility report: counts summed, the first examples in processing order.
+        var report = state.report
+        let counts = try world.allReduce([report.noPreimage, report.severalPreimages, report.singular, report.folds], .sum)
+        (report.noPreimage, report.severalPreimages, report.singular, report.folds) = (counts[0], counts[1], counts[2], counts[3])
+        var exampleWords: [UInt64] = []
+        for e in state.examples {
+            messages.appendExample(manifold: i, generation: e.generation, region: e.region, point: e.point, problem: e.problem, to: &exampleWords)
+        }
+        var examples: [(generation: Int, region: RegionCode, sequence: Int, point: [Double], problem: String)] = []
+        for record in try messages.decode(size > 1 ? try world.allGatherv(exampleWords).values : exampleWords) {
+            if case .example(_, let g, let r, let point, let problem) = record { examples.append((g, r, examples.count, point, problem)) }
+        }
+        examples.sort { ($0.generation, $0.region, $0.sequence) < ($1.generation, $1.region, $1.sequence) }
+        report.examples = examples.prefix(NonInvertibilityReport.exampleLimit).map { ($0.region, $0.point, $0.problem) }
+        let seconds = try world.allReduce(state.earlierSeconds, .max)
+        let manifold = Manifold(kind: builder.options.kind, method: builder.method, dimension: builder.local.dimension,
+                                saddle: builder.saddle, local: builder.local, bounds: builder.options.bounds, sheets: sheets,
+                                points: points, stopReason: state.stop, iterations: state.generation, pointsPushed: state.pushed,
+                                supportPointsPerSheet: builder.supportCount, nonInvertibility: report, seconds: seconds)
+        // Totals and this rank's offsets.
+        let support = sheets.reduce(0) { $0 + $1.supportPoints.count }
+        let mine = [builder.sheetsByRegion.count, sheets.count, support, points.count]
+        let totals = try world.allReduce(mine, .sum)
+        var offsets = [0, 0, 0]
+        for k in 0..<3 { offsets[k] = try world.exclusiveScan(mine[k + 1]) }
+        if rank == 0 { offsets = [0, 0, 0] }
+        let normals = try world.allReduce(sheets.allSatisfy { $0.normal != nil } ? 1 : 0, .min) == 1 && totals[1] > 0
+        let part = ManifoldPart(totals: ManifoldTotals(regions: totals[0], sheets: totals[1], supportPoints: totals[2], points: totals[3]),
+                                sheetOffset: offsets[0], supportOffset: offsets[1], pointOffset: offsets[2], isLast: rank == size - 1,
+                                normals: normals)
+        // Delta_sigma from the points in U, in the serial order; the delta evaluations are shared.
+        var deltaOptions = options.deltaSigma ?? DeltaSigmaOptions()
+        deltaOptions.seed = builder.options.seed
+        let cycle = builder.saddle.points
+        let far = try world.allReduce(points.map { DeltaSigma.distance($0, toCycle: cycle) }.max() ?? 0, .max)
+        var deltaSigma: DeltaSigma? = nil
+        if far > 0 && options.deltaSigma != nil {
+            var words: [UInt64] = []
+            for (x, r) in zip(points, pointRegions) where DeltaSigma.isInside(x, cycle: cycle, far: far, options: deltaOptions) {
+                words += r.words
+                ManifoldMessages.appendDoubles(x, to: &words)
+            }
+            let all = size > 1 ? try world.allGatherv(words).values : words
+            let m = messages.dimension
+            var inside: [(RegionCode, Int, [Double])] = []
+            var p = 0
+            while p < all.count {
+                inside.append((RegionCode(words: Array(all[p..<(p + w)]), count: messages.units)!, inside.count,
+                               all[(p + w)..<(p + w + m)].map { Double(bitPattern: $0) }))
+                p += w + m
+            }
+            inside.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+            deltaSigma = try DeltaSigma.compute(saddle: builder.saddle, kind: builder.options.kind, form: builder.form, far: far,
+                                                inside: inside.map(\.2), options: deltaOptions, sharing: MPIWorkSharing(world))
+        }
+        // The load report.
+        var r = reports[i]
+        r.regionsPerRank = try world.allGather(builder.sheetsByRegion.count)
+        r.pointsPerRank = try world.allGather(localWork[i] ?? 0)
+        r.bytesSentPerRank = try world.allGather(localBytes[i] ?? 0)
+        return DistributedManifold(manifold: manifold, totals: part.totals, part: part, deltaSigma: deltaSigma, report: r, pointRegions: pointRegions)
+    }
+}
+
+extension DistributedManifold {
+    /// The whole manifold on every rank (sheets and points in the serial order), for figures
+    /// and checks; costs the whole manifold's memory on every rank.
+    public func gathered(_ world: Communicator) throws -> Manifold {
+        let h = manifold.saddle.regions.first?.count ?? 0
+        let m = manifold.bounds.dimension
+        let messages = ManifoldMessages(units: h, dimension: m)
+        let w = messages.wordsPerCode
+        var sheetWords: [UInt64] = []
+        for s in manifold.sheets { messages.appendSheet(s, manifold: 0, to: &sheetWords) }
+        var sheets: [(sheet: Sheet, sequence: Int)] = []
+        for record in try messages.decode(world.size > 1 ? try world.allGatherv(sheetWords).values : sheetWords) {
+            if case .sheet(_, let s) = record { sheets.append((s, sheets.count)) }
+        }
+        sheets.sort { ($0.sheet.region, $0.sequence) < ($1.sheet.region, $1.sequence) }
+        let regionOfPoint = pointRegions
+        var pointWords: [UInt64] = []
+        for (x, r) in zip(manifold.points, regionOfPoint) {
+            pointWords += r.words
+            ManifoldMessages.appendDoubles(x, to: &pointWords)
+        }
+        let all = world.size > 1 ? try world.allGatherv(pointWords).values : pointWords
+        var points: [(RegionCode, Int, [Double])] = []
+        var p = 0
+        while p < all.count {
+            points.append((RegionCode(words: Array(all[p..<(p + w)]), count: h)!, points.count,
+                           all[(p + w)..<(p + w + m)].map { Double(bitPattern: $0) }))
+            p += w + m
+        }
+        points.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+        var whole = manifold
+        whole.sheets = sheets.map(\.sheet)
+        whole.points = points.map(\.2)
+        return whole
+    }
+}

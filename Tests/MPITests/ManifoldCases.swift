@@ -1,0 +1,120 @@
+import Foundation
+import MPI
+import PLAtlasCluster
+import PLAtlasCore
+import PLAtlasIO
+
+/// The multi-rank manifold cases: the distributed construction gives, on any number of ranks,
+/// exactly what the serial driver `ManifoldBuilder.run()` gives (sheets bit for bit in region
+/// order, sample points, stop reason, counts, non-invertibility report, Delta_sigma), whatever
+/// the ownership, the exchange limit (forcing many exchanges per round) or rebalancing; and a
+/// run stopped after a checkpoint and resumed ends the same as an uninterrupted one.
+enum ManifoldCaseModels {
+    /// (label, model file, saddle: the first with this unstable dimension, kinds, allow non-invertible)
+    static let cases: [(String, String, Int, [ManifoldKind])] = [
+        ("Duffing", "jobs/models/duffing.json", 1, [.unstable, .stable]),
+        ("Lorenz ALRNN", "../shared/models/alrnn_lorenz_m20_p2.json", 1, [.unstable, .stable]),
+    ]
+
+    static func setup() -> SaddleSetup { SaddleSetup { "--" + $0 } }
+
+    /// The builders of a case (every rank computes the same).
+    static func builders(_ path: String, unstableDimension: Int, kinds: [ManifoldKind]) throws -> (Model, [ManifoldBuilder]) {
+        let model = try ModelFile.loadSingle(path)
+        let form = model.shallowForm()
+        let cycles = try CycleSearch(model: model, options: CycleSearchOptions(maxOrder: 1)).run().cycles
+        guard let saddle = cycles.first(where: { $0.stability == .saddle && $0.unstableDimension == unstableDimension }) else {
+            throw AnalysisInputError("\(path): no saddle with unstable dimension \(unstableDimension)")
+        }
+        var s = setup()
+        s.maxIterations = 60
+        let box = try s.box(for: saddle, cycles: cycles, form: form)
+        return (model, try kinds.map { try s.builder(form: form, cycle: saddle, kind: $0, box: box, method: nil, supportPoints: nil) })
+    }
+
+    static func compare(_ shared: Manifold, _ alone: Manifold, _ label: String, _ expect: Expectations) {
+        expect.expectEqual(shared.sheets.count, alone.sheets.count, "\(label): sheets")
+        expect.expect(shared.sheets == alone.sheets, "\(label): sheets differ from the serial driver's")
+        expect.expect(shared.points == alone.points, "\(label): sample points differ from the serial driver's")
+        expect.expectEqual(shared.stopReason, alone.stopReason, "\(label): stop reason")
+        expect.expectEqual(shared.iterations, alone.iterations, "\(label): rounds")
+        expect.expectEqual(shared.pointsPushed, alone.pointsPushed, "\(label): points pushed")
+        expect.expectEqual(shared.nonInvertibility, alone.nonInvertibility, "\(label): non-invertibility counts")
+        expect.expectEqual(shared.nonInvertibility.examples.map(\.point), alone.nonInvertibility.examples.map(\.point),
+                           "\(label): non-invertibility examples")
+    }
+}
+
+var manifoldCases: [TestCase] { [
+    TestCase(name: "manifolds: any rank count, ownership and exchange limit give the serial result") { world, _, expect in
+        for (label, path, unstable, kinds) in ManifoldCaseModels.cases {
+            guard FileManager.default.fileExists(atPath: path) else { expect.expect(false, "\(label): missing \(path)"); continue }
+            let (_, builders) = try ManifoldCaseModels.builders(path, unstableDimension: unstable, kinds: kinds)
+            var settings: [(String, DistributionOptions)] = []
+            var hash = DistributionOptions()
+            hash.deltaSigma!.randomSamples = 200
+            hash.deltaSigma!.manifoldSamples = 200
+            settings.append(("hash", hash))
+            var small = DistributionOptions()
+            small.ownership = .block
+            small.exchangeLimitBytes = 1   // one exchange per region processed
+            small.rebalanceThreshold = 1.0
+            small.deltaSigma = nil
+            settings.append(("block, 1-byte exchange limit, eager rebalancing", small))
+            // The serial driver's manifolds and Delta_sigma.
+            let reference = builders.map { builder in
+                var serial = builder
+                let alone = serial.run()
+                var o = DeltaSigmaOptions()
+                o.seed = builder.options.seed
+                o.randomSamples = 200
+                o.manifoldSamples = 200
+                return (alone, DeltaSigma.compute(alone, form: builder.form, options: o))
+            }
+            for (name, options) in settings {
+                var run = DistributedManifoldRun(builders: builders, communicator: world, options: options, fingerprint: [], log: .silent)
+                let built = try run.run()
+                for (b, (alone, ds)) in zip(built, reference) {
+                    let label = "\(label) \(alone.kind.rawValue) (\(name))"
+                    let whole = try b.gathered(world)
+                    ManifoldCaseModels.compare(whole, alone, label, expect)
+                    expect.expectEqual(b.totals, ManifoldTotals(alone), "\(label): totals")
+                    if options.deltaSigma != nil { expect.expectEqual(b.deltaSigma, ds, "\(label): Delta_sigma") }
+                    expect.expectEqual(b.report.regionsPerRank.reduce(0, +), alone.regions.count, "\(label): regions per rank add up")
+                    if world.size > 1 && options.exchangeLimitBytes == 1 && label.hasPrefix("Duffing") {  // many regions per rank and round
+                        expect.expect(b.report.exchanges > b.report.rounds, "\(label): a 1-byte limit should split rounds (\(b.report.exchanges) exchanges, \(b.report.rounds) rounds)")
+                    }
+                }
+            }
+        }
+    },
+    TestCase(name: "manifolds: a run stopped after a checkpoint and resumed ends as an uninterrupted one") { world, workdir, expect in
+        let (label, path, unstable, kinds) = ManifoldCaseModels.cases[0]
+        let (model, builders) = try ManifoldCaseModels.builders(path, unstableDimension: unstable, kinds: kinds)
+        var plain = DistributionOptions()
+        plain.deltaSigma = nil
+        var whole = DistributedManifoldRun(builders: builders, communicator: world, options: plain, fingerprint: [("case", label)], log: .silent)
+        let expected = try whole.run().map { try $0.gathered(world) }
+        let checkpoint = workdir + "/manifold.checkpoint.h5"
+        for halt in [(0, 4), (1, 8)] {   // inside the first manifold; inside the second (the first finished)
+            var options = plain
+            options.checkpointEvery = 4
+            options.checkpointPath = checkpoint
+            options.haltAt = halt
+            var first = DistributedManifoldRun(builders: builders, communicator: world, options: options, fingerprint: [("case", label)], log: .silent)
+            first.checkpointModel = model
+            var halted = false
+            do { _ = try first.run() } catch is DistributedManifoldRun.Halted { halted = true }
+            expect.expect(halted, "halt at round \(halt): the run was not stopped")
+            var resumed = DistributedManifoldRun(builders: builders, communicator: world, options: plain, fingerprint: [("case", label)], log: .silent)
+            try resumed.resume(from: checkpoint)
+            let got = try resumed.run().map { try $0.gathered(world) }
+            for (a, b) in zip(got, expected) { ManifoldCaseModels.compare(a, b, "resumed after round \(halt): \(a.kind.rawValue)", expect) }
+            // A checkpoint of another run is refused.
+            var other = DistributedManifoldRun(builders: builders, communicator: world, options: plain, fingerprint: [("case", "other")], log: .silent)
+            var refused = ""
+            do { try other.resume(from: checkpoint) } catch { refused = "\(error)" }
+            expect.expect(refused.contains("different run"), "a checkpoint of another run was not refused: '\(refused)'")
+        }
+    },
+] }
