@@ -47,8 +47,10 @@ public struct DistributionReport: Sendable {
     public var exchanges = 0
     /// Regions whose sheets each rank holds at the end.
     public var regionsPerRank: [Int] = []
-    /// Arriving points each rank processed.
+    /// Work units each rank processed (`DistributedManifoldRun.workUnits`: points to push).
     public var pointsPerRank: [Int] = []
+    /// Seconds each rank spent in the work unit.
+    public var secondsPerRank: [Double] = []
     /// Bytes each rank sent to other ranks (arrivals and moved regions).
     public var bytesSentPerRank: [Int] = []
     /// Bytes exchanged between ranks in each round (all ranks together).
@@ -56,9 +58,13 @@ public struct DistributionReport: Sendable {
     /// Sum over rounds of the busiest rank's points over the sum of the mean: the slowdown of
     /// bulk-synchronous rounds against perfect balance.
     public var roundImbalance: Double { meanWork > 0 ? Double(busiestWork) / meanWork : 1 }
-    /// Sums over rounds of the busiest rank's points and of the mean.
+    /// Sums over rounds of the busiest rank's work units and of the mean.
     public var busiestWork = 0
     public var meanWork = 0.0
+    /// The same in measured seconds of the work unit: what the rounds' barriers cost.
+    public var slowestSeconds = 0.0
+    public var meanSeconds = 0.0
+    public var roundImbalanceSeconds: Double { meanSeconds > 0 ? slowestSeconds / meanSeconds : 1 }
     /// Regions moved by rebalancing, and the rounds in which it happened.
     public var movedRegions = 0
     public var rebalancedRounds = 0
@@ -233,7 +239,7 @@ public struct DistributedManifoldRun {
             log("\(kind) manifold: round \(generation + 1)/\(maxIterations), frontier \(status[1]) points in \(status[0]) regions, "
                 + "\(status[2]) regions so far, \(states[i].pushed) pushed, \(rate.isFinite ? formatRate(rate) : "-") points/s"
                 + (left.isFinite ? ", at most \(formatSeconds(left)) s left" : ""))
-            if options.rebalance && world.size > 1 { try rebalance(i, localPoints: localPoints, totalPoints: status[1]) }
+            if options.rebalance && world.size > 1 { try rebalance(i) }
             try round(i)
         }
         let left = try world.allReduce(states[i].leftBounds, .sum)
@@ -255,7 +261,7 @@ public struct DistributedManifoldRun {
         var buckets = [[UInt64]](repeating: [], count: size)
         var buffered = 0
         var next = 0
-        var roundPushed = 0, dropped = 0, work = 0, sentBytes = 0
+        var roundPushed = 0, dropped = 0, work = 0, sentBytes = 0, busy = 0.0
         var remote = 0, arrivals = 0
         while true {
             // Process regions until the buffer passes the limit (or none is left).
@@ -263,8 +269,10 @@ public struct DistributedManifoldRun {
                 let r = regions[next]
                 next += 1
                 let list = current[r]!
-                work += list.reduce(0) { $0 + $1.points.count }
+                work += workUnits(list, i)
+                let t0 = ContinuousClock.now
                 let step = states[i].builder.process(region: r, arrivals: list)
+                busy += CycleSearch.seconds(since: t0)
                 roundPushed += step.pointsPushed
                 states[i].leftBounds += step.leftBounds
                 dropped += step.droppedForBudget
@@ -311,15 +319,20 @@ public struct DistributedManifoldRun {
         }
         let sums = try world.allReduce([roundPushed, dropped, work, sentBytes, remote, arrivals], .sum)
         let busiest = try world.allReduce(work, .max)
+        let slowest = try world.allReduce(busy, .max), totalBusy = try world.allReduce(busy, .sum)
         states[i].pushed += sums[0]
         if sums[1] > 0 { states[i].stop = .budget }
         states[i].generation += 1
         reports[i].rounds += 1
-        reports[i].bytesPerRound.append(sums[3])
+        reports[i].bytesPerRound.append(sums[3] + (try world.allReduce(movedBytes, .sum)))
+        movedBytes = 0
         reports[i].remoteArrivals += sums[4]
         reports[i].arrivals += sums[5]
         reports[i].busiestWork += busiest
         reports[i].meanWork += Double(sums[2]) / Double(world.size)
+        reports[i].slowestSeconds += slowest
+        reports[i].meanSeconds += totalBusy / Double(world.size)
+        localSeconds[i, default: 0] += busy
         localWork[i, default: 0] += work
         localBytes[i, default: 0] += sentBytes
     }
@@ -328,23 +341,35 @@ public struct DistributedManifoldRun {
     public var checkpointModel: Model?
     var constructionStarted: ContinuousClock.Instant?
     var localWork: [Int: Int] = [:]
+    var localSeconds: [Int: Double] = [:]
+    /// Bytes of moved regions, counted into the next round's exchange volume.
+    var movedBytes = 0
     var localBytes: [Int: Int] = [:]
 
     // MARK: Rebalancing
 
+    /// The estimated cost of processing arrivals: each arriving group is filled up to N_s
+    /// support points, and every point of it is pushed, so a group costs about
+    /// max(its points, N_s) pushes (one work unit each).
+    func workUnits(_ arrivals: [Arrival], _ i: Int) -> Int {
+        let fill = states[i].builder.method == .sheets ? states[i].builder.supportCount : 0
+        return arrivals.reduce(0) { $0 + max($1.points.count, fill) }
+    }
+
     /// Moves pending regions (sheets and arrivals) so that the coming round's points are
     /// spread evenly: regions sorted by work (largest first) stay with their owner while it
     /// stays under the mean, the rest go to the least loaded rank. The same plan on every rank.
-    mutating func rebalance(_ i: Int, localPoints: Int, totalPoints: Int) throws {
+    mutating func rebalance(_ i: Int) throws {
         let size = world.size
-        let busiest = try world.allReduce(localPoints, .max)
-        let mean = Double(totalPoints) / Double(size)
-        guard totalPoints >= 4 * size, Double(busiest) > options.rebalanceThreshold * mean else { return }
+        let localWork = states[i].pending.values.reduce(0) { $0 + workUnits($1, i) }
+        let busiest = try world.allReduce(localWork, .max), total = try world.allReduce(localWork, .sum)
+        let mean = Double(total) / Double(size)
+        guard total >= 4 * size, Double(busiest) > options.rebalanceThreshold * mean else { return }
         let w = messages.wordsPerCode
         var mine: [UInt64] = []
         for (r, list) in states[i].pending {
             mine += r.words
-            mine.append(UInt64(list.reduce(0) { $0 + $1.points.count }))
+            mine.append(UInt64(workUnits(list, i)))
         }
         let gathered = try world.allGatherv(mine)
         var entries: [(region: RegionCode, work: Int, owner: Int)] = []
@@ -382,7 +407,9 @@ public struct DistributedManifoldRun {
                 messages.appendArrival(a, manifold: i, destination: move.region, source: move.region, to: &buckets[move.to])
             }
         }
-        localBytes[i, default: 0] += 8 * buckets.reduce(0) { $0 + $1.count }
+        let bytes = 8 * buckets.reduce(0) { $0 + $1.count }
+        localBytes[i, default: 0] += bytes
+        movedBytes += bytes
         try receive(try world.allToAllv(buckets))
         reports[i].exchanges += 1
         for move in plan { moved[move.region] = move.to == firstOwner(move.region) ? nil : move.to }
@@ -498,6 +525,7 @@ public struct DistributedManifoldRun {
         r.regionsPerRank = try world.allGather(builder.sheetsByRegion.count)
         r.pointsPerRank = try world.allGather(localWork[i] ?? 0)
         r.bytesSentPerRank = try world.allGather(localBytes[i] ?? 0)
+        r.secondsPerRank = try world.allGather(localSeconds[i] ?? 0)
         return DistributedManifold(manifold: manifold, totals: part.totals, part: part, deltaSigma: deltaSigma, report: r, pointRegions: pointRegions)
     }
 }

@@ -16,11 +16,13 @@ public enum DistributionOutput {
             ("remote_fraction", .number(r.remoteFraction)),
             ("round_imbalance", .number(r.roundImbalance)),
             ("total_imbalance", .number(r.totalImbalance)),
+            ("round_imbalance_seconds", .number(r.roundImbalanceSeconds)),
             ("moved_regions", .integer(r.movedRegions)),
             ("rebalanced_rounds", .integer(r.rebalancedRounds)),
             ("regions_per_rank", .array(r.regionsPerRank.map { .integer($0) })),
             ("points_per_rank", .array(r.pointsPerRank.map { .integer($0) })),
             ("bytes_sent_per_rank", .array(r.bytesSentPerRank.map { .integer($0) })),
+            ("seconds_per_rank", .array(r.secondsPerRank.map { .number($0) })),
         ])
     }
 
@@ -34,11 +36,13 @@ public enum DistributionOutput {
         try g.setAttribute("remote_fraction", r.remoteFraction)
         try g.setAttribute("round_imbalance", r.roundImbalance)
         try g.setAttribute("total_imbalance", r.totalImbalance)
+        try g.setAttribute("round_imbalance_seconds", r.roundImbalanceSeconds)
         try g.setAttribute("moved_regions", r.movedRegions)
         try g.setAttribute("rebalanced_rounds", r.rebalancedRounds)
         try g.writeDataset("regions_per_rank", r.regionsPerRank.map(Int64.init), shape: [r.ranks])
         try g.writeDataset("points_per_rank", r.pointsPerRank.map(Int64.init), shape: [r.ranks])
         try g.writeDataset("bytes_sent_per_rank", r.bytesSentPerRank.map(Int64.init), shape: [r.ranks])
+        try g.writeDataset("seconds_per_rank", r.secondsPerRank, shape: [r.ranks])
         try g.writeDataset("bytes_per_round", r.bytesPerRound.map(Int64.init), shape: [r.bytesPerRound.count])
         try g.close()
     }

@@ -4,6 +4,8 @@
 # parallel HDF5 files it wrote independently of the wrapper: with h5dump (exact values of
 # /rows and /values of the 4-rank file) and with /usr/bin/python3 + h5py (every dataset and
 # attribute of every file). The formulas are those of Tests/MPITests/ParallelHDF5Cases.swift.
+# Then the manifold command on 1, 2, 4 ranks (same manifolds, read back with h5py) and a
+# 4-rank manifold run killed with SIGTERM after its first checkpoint and resumed.
 # Exits 0 only if everything passed; prints a summary line.
 set -euo pipefail
 bin=${1:-.build/release}
@@ -118,6 +120,88 @@ else
     for np in 1 2 4; do
         if check_h5py "$work/np$np/parallel.h5" "$np"; then pass; else fail "h5py check of the $np-rank file"; fi
     done
+fi
+
+# 5. The manifold command on 1, 2 and 4 ranks: each rank writes its own regions into the one
+#    file; read back with h5py, the manifolds must be the same (scripts/compare-manifolds.py:
+#    attributes, sheets bit for bit after a stable sort by region, sample points as sorted rows).
+platlas="$bin/platlas"
+first_saddle() {  # model: the index of the first saddle with one unstable direction
+    "$platlas" cycles "$1" --max-order 1 --json 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+cycles = json.load(sys.stdin)["cycles"]
+print(next(i for i, c in enumerate(cycles) if c["stability"] == "saddle" and c["unstable_dimension"] == 1))'
+}
+manifold_case() {  # label model extra-options...
+    local label=$1 model=$2; shift 2
+    local saddle
+    saddle=$(first_saddle "$model") || { fail "$label: no saddle found"; return; }
+    for np in 1 2 4; do
+        if ! mpirun --oversubscribe -np "$np" "$platlas" manifold "$model" --cycle "$saddle" --kind both "$@" \
+            --output "$work/$label-np$np.h5" >"$work/$label-np$np.out" 2>"$work/$label-np$np.log"; then
+            fail "$label: manifold on $np ranks:"$'\n'"$(tail -3 "$work/$label-np$np.log")"; return
+        fi
+    done
+    for np in 2 4; do
+        if out=$(/usr/bin/python3 scripts/compare-manifolds.py "$work/$label-np1.h5" "$work/$label-np$np.h5"); then pass; else fail "$out"; fi
+    done
+    # The load report: one entry per rank, the regions adding up to the manifold's.
+    if /usr/bin/python3 - "$work/$label-np4.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r") as f:
+    for name, g in f["manifolds"].items():
+        d = g["distribution"]
+        regions = len({bytes(r) for r in g["sheets/region"][()]})
+        assert d.attrs["ranks"] == 4 and d["regions_per_rank"].shape == (4,), name
+        assert d["regions_per_rank"][()].sum() == regions, (name, d["regions_per_rank"][()], regions)
+        assert g["sheets/support_offsets"][-1] == g["sheets/support_points"].shape[0], name
+PY
+    then pass; else fail "$label: the load report or the offsets of the 4-rank file"; fi
+}
+if [ -f ../shared/models/alrnn_lorenz_m20_p2.json ]; then
+    manifold_case lorenz ../shared/models/alrnn_lorenz_m20_p2.json --max-iterations 120
+else
+    fail "../shared/models/alrnn_lorenz_m20_p2.json is missing"
+fi
+manifold_case duffing jobs/models/duffing.json --allow-non-invertible --max-iterations 80
+
+# 6. Kill and resume: a 4-rank run with a checkpoint every round is killed (SIGTERM to mpirun)
+#    as soon as its first checkpoint exists, resumed on 4 ranks, and must end with the
+#    manifold of an uninterrupted run. The model has a 24-dimensional stable manifold
+#    (scripts/make-saddle-alrnn.py 25 6) whose later rounds take most of the time.
+/usr/bin/python3 scripts/make-saddle-alrnn.py 25 6 >"$work/alrnn.json"
+run_stable() {  # np output extra...
+    local np=$1 out=$2; shift 2
+    mpirun --oversubscribe -np "$np" "$platlas" manifold "$work/alrnn.json" --cycle 1 --kind stable --bounds=-30:30 \
+        --output "$out" "$@" >/dev/null
+}
+if run_stable 2 "$work/whole.h5" 2>"$work/whole.log"; then
+    rm -f "$work/killed.checkpoint.h5"
+    run_stable 4 "$work/killed.h5" --checkpoint-every 1 2>"$work/killed.log" &
+    launcher=$!
+    for _ in $(seq 1 600); do
+        [ -f "$work/killed.checkpoint.h5" ] && break
+        kill -0 "$launcher" 2>/dev/null || break
+        sleep 0.02
+    done
+    kill -TERM "$launcher" 2>/dev/null || true
+    wait "$launcher" 2>/dev/null && killed_status=0 || killed_status=$?
+    if [ -f "$work/killed.h5" ] || [ "$killed_status" -eq 0 ]; then
+        fail "kill and resume: the run finished before it was killed (exit $killed_status)"
+    elif [ ! -f "$work/killed.checkpoint.h5" ]; then
+        fail "kill and resume: no checkpoint was written before the kill:"$'\n'"$(tail -3 "$work/killed.log")"
+    elif ! run_stable 4 "$work/killed.h5" --resume "$work/killed.checkpoint.h5" 2>"$work/resumed.log"; then
+        fail "kill and resume: the resumed run failed:"$'\n'"$(tail -3 "$work/resumed.log")"
+    elif ! grep -q "resuming .* at round [1-9]" "$work/resumed.log"; then
+        fail "kill and resume: the resumed run did not start from a later round:"$'\n'"$(grep resuming "$work/resumed.log")"
+    elif out=$(/usr/bin/python3 scripts/compare-manifolds.py "$work/whole.h5" "$work/killed.h5"); then
+        pass
+    else
+        fail "kill and resume: $out"
+    fi
+    if [ -f "$work/killed.checkpoint.h5" ]; then fail "kill and resume: the checkpoint was not removed after the resumed run completed"; else pass; fi
+else
+    fail "kill and resume: the uninterrupted run failed:"$'\n'"$(tail -3 "$work/whole.log")"
 fi
 
 echo "mpi tests: $passed passed, $failed failed"
