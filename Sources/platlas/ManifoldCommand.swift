@@ -36,7 +36,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         stderr. --checkpoint-every N saves the state every N rounds (to --checkpoint F.h5,
         default OUTPUT.checkpoint.h5); --resume F.h5 continues from it, with the same
         options, on any number of ranks, to the same result. The checkpoint is removed when
-        the run completes.
+        the run completes, unless --keep-checkpoint.
 
         Examples:
           platlas manifold jobs/models/duffing.json --cycle 1 --kind unstable --json
@@ -133,7 +133,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             try file.finish()
             log("wrote \(path)")
         }
-        if let checkpoint = options.checkpointPath, options.checkpointEvery != nil || distribution.resume != nil {
+        if let checkpoint = options.checkpointPath, options.checkpointEvery != nil || distribution.resume != nil, !distribution.keepCheckpoint {
             try world.barrier()
             if world.isRoot { AtomicFile.remove(checkpoint) }
         }
@@ -181,6 +181,9 @@ struct DistributionFlags: ParsableArguments {
 
     @Option(help: ArgumentHelp("Continue the run saved in this checkpoint (same options; any number of ranks).", valueName: "F.h5"))
     var resume: String?
+
+    @Flag(help: "Keep the checkpoint when the run completes (it is removed otherwise).")
+    var keepCheckpoint = false
 
     func validate(output: String?) throws {
         guard RegionOwnership(rawValue: ownership) != nil else { throw ValidationError("--ownership must be hash or block, got '\(ownership)'") }

@@ -140,6 +140,36 @@ struct ManifoldCommandTests {
         #expect(bounds[0][1] < -6 && bounds[1][1] > 6, "\(bounds)")
     }
 
+    /// A kept checkpoint resumes to the same manifolds; one of another run (seed) or a file
+    /// that is no checkpoint is refused with exit 2.
+    @Test func checkpointsResumeAndRefuseOtherRuns() throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = try write(Self.saddleB, in: dir)
+        let base = ["manifold", model, "--cycle", "0", "--kind", "both", "--json"]
+        let whole = try CLI.run(base + ["--output", dir + "/m.h5", "--checkpoint-every", "2", "--keep-checkpoint"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        #expect(whole.stderr.contains("checkpoint: wrote"), "\(whole.stderr)")
+        let checkpoint = dir + "/m.checkpoint.h5"
+        #expect(FileManager.default.fileExists(atPath: checkpoint))
+        let resumed = try CLI.run(base + ["--resume", checkpoint])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("every manifold finished"), "\(resumed.stderr)")
+        let a = try #require(CLI.json(whole) as? [String: Any]), b = try #require(CLI.json(resumed) as? [String: Any])
+        for (x, y) in zip(a["manifolds"] as! [[String: Any]], b["manifolds"] as! [[String: Any]]) {
+            for key in ["regions", "sheets", "support_points", "points", "iterations", "pushed", "stop_reason", "delta_sigma"] {
+                #expect(NSDictionary(dictionary: ["v": x[key]!]).isEqual(to: ["v": y[key]!]), "\(key): \(x[key]!) vs \(y[key]!)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: checkpoint), "the checkpoint is removed after a completed resume")
+        // Make it again, then resume with another seed, and from a result file.
+        _ = try CLI.run(base + ["--output", dir + "/m.h5", "--checkpoint-every", "2", "--keep-checkpoint"])
+        let other = try CLI.run(base + ["--resume", checkpoint, "--seed", "7"])
+        #expect(other.status == 2 && other.stderr.contains("was written for a different run: seed"), "\(other.stderr)")
+        let notCheckpoint = try CLI.run(base + ["--resume", dir + "/m.h5"])
+        #expect(notCheckpoint.status == 2 && notCheckpoint.stderr.contains("is not a manifold checkpoint"), "\(notCheckpoint.stderr)")
+    }
+
     @Test func badInputsExitTwoWithAMessage() throws {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -155,6 +185,11 @@ struct ManifoldCommandTests {
             (["basins", folded, "--saddle", "0"], "support points without a consistent preimage"),
             (["manifold", model, "--kind", "sideways", "--cycle", "0"], "--kind must be stable, unstable or both"),
             (["manifold", model], "give the saddle with --cycle I"),
+            (["manifold", model, "--cycle", "0", "--checkpoint-every", "0"], "--checkpoint-every must be at least 1"),
+            (["manifold", model, "--cycle", "0", "--checkpoint-every", "2"], "--checkpoint-every needs --output or --checkpoint"),
+            (["manifold", model, "--cycle", "0", "--ownership", "diagonal"], "--ownership must be hash or block"),
+            (["manifold", model, "--cycle", "0", "--resume", dir + "/none.h5"], "--resume: no such file"),
+            (["manifold", model, "--cycle", "0", "--resume", model], "is not a readable HDF5 file"),
         ]
         for (arguments, message) in cases {
             let result = try CLI.run(arguments)
