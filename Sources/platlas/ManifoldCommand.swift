@@ -35,8 +35,8 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         number of ranks gives the same manifold. Rank 0 prints a progress line per round on
         stderr. --checkpoint-every N saves the state every N rounds (to --checkpoint F.h5,
         default OUTPUT.checkpoint.h5); --resume F.h5 continues from it, with the same
-        options, on any number of ranks, to the same result. The checkpoint is removed when
-        the run completes, unless --keep-checkpoint.
+        options, on any number of ranks, to the same result. The checkpoint is removed once
+        the result is written to --output, unless --keep-checkpoint.
 
         Examples:
           platlas manifold jobs/models/duffing.json --cycle 1 --kind unstable --json
@@ -133,7 +133,9 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             try file.finish()
             log("wrote \(path)")
         }
-        if let checkpoint = options.checkpointPath, options.checkpointEvery != nil || distribution.resume != nil, !distribution.keepCheckpoint {
+        // The checkpoint goes once the result is in the output file (kept without --output).
+        if let checkpoint = options.checkpointPath, output.output != nil, options.checkpointEvery != nil || distribution.resume != nil,
+           !distribution.keepCheckpoint {
             try world.barrier()
             if world.isRoot { AtomicFile.remove(checkpoint) }
         }

@@ -152,7 +152,9 @@ struct ManifoldCommandTests {
         #expect(whole.stderr.contains("checkpoint: wrote"), "\(whole.stderr)")
         let checkpoint = dir + "/m.checkpoint.h5"
         #expect(FileManager.default.fileExists(atPath: checkpoint))
-        let resumed = try CLI.run(base + ["--resume", checkpoint])
+        let unwritten = try CLI.run(base + ["--resume", checkpoint])
+        #expect(unwritten.status == 0 && FileManager.default.fileExists(atPath: checkpoint), "without --output the checkpoint stays")
+        let resumed = try CLI.run(base + ["--resume", checkpoint, "--output", dir + "/r.h5"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("every manifold finished"), "\(resumed.stderr)")
         let a = try #require(CLI.json(whole) as? [String: Any]), b = try #require(CLI.json(resumed) as? [String: Any])
@@ -161,7 +163,7 @@ struct ManifoldCommandTests {
                 #expect(NSDictionary(dictionary: ["v": x[key]!]).isEqual(to: ["v": y[key]!]), "\(key): \(x[key]!) vs \(y[key]!)")
             }
         }
-        #expect(!FileManager.default.fileExists(atPath: checkpoint), "the checkpoint is removed after a completed resume")
+        #expect(!FileManager.default.fileExists(atPath: checkpoint), "the checkpoint is removed once the output is written")
         // Make it again, then resume with another seed, and from a result file.
         _ = try CLI.run(base + ["--output", dir + "/m.h5", "--checkpoint-every", "2", "--keep-checkpoint"])
         let other = try CLI.run(base + ["--resume", checkpoint, "--seed", "7"])
