@@ -133,11 +133,13 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             try file.finish()
             log("wrote \(path)")
         }
-        // The checkpoint goes once the result is in the output file (kept without --output).
-        if let checkpoint = options.checkpointPath, output.output != nil, options.checkpointEvery != nil || distribution.resume != nil,
-           !distribution.keepCheckpoint {
-            try world.barrier()
-            if world.isRoot { AtomicFile.remove(checkpoint) }
+        // Checkpoints (written, or resumed from) go once the result is in the output file.
+        if output.output != nil && !distribution.keepCheckpoint {
+            let obsolete = [options.checkpointEvery != nil ? options.checkpointPath : nil, distribution.resume].compactMap { $0 }
+            if !obsolete.isEmpty {
+                try world.barrier()
+                if world.isRoot { for path in Set(obsolete) { AtomicFile.remove(path) } }
+            }
         }
         guard world.isRoot else { return }
         if output.json {
