@@ -205,13 +205,11 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
 
     /// A vector from a file: a JSON array of numbers or whitespace-separated numbers.
     static func readVector(_ path: String) throws -> [Double] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw InputError("--direction: cannot read '\(path)'") }
-        let text = String(decoding: data, as: UTF8.self)
-        let separators = CharacterSet(charactersIn: "[],").union(.whitespacesAndNewlines)
-        let parts = text.components(separatedBy: separators).filter { !$0.isEmpty }
-        let values = parts.compactMap(Double.init)
-        guard values.count == parts.count, !values.isEmpty else { throw InputError("--direction: '\(path)' is not a list of numbers") }
-        return values
+        do {
+            return try NumberFile.read(path)
+        } catch {
+            throw InputError("--direction: \(error.description)")
+        }
     }
 
     func run(world: Communicator) throws {
