@@ -318,6 +318,14 @@ struct JobsSweepTests {
         #expect(lyapunov.contains { $0 > 0.1 }, "a chaotic part")
         #expect(lyapunov.contains { $0.isNaN }, "a part where every orbit diverges")
         #expect(!bifurcations.isEmpty)
+        // The postprocessing example draws the chart and reports what it read.
+        let (drawn, drawText) = try CLI.python("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
+                                               [CLI.repository + "/scripts/postprocess-example.py", out, dir + "/chart.png"])
+        #expect(drawn == 0, "\(drawText)")
+        let positive = lyapunov.filter { $0 > 0 }.count
+        #expect(drawText.contains("toymap-chart: sweep 16 x 16 over W[0,0], W[1,0], \(bifurcations.count) bifurcations, \(positive) points with a positive exponent"),
+                "\(drawText)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/chart.png"))
         var stableOnly = 0
         for i in 0..<256 where attractors[i] == 1 && stableCycles(i) == 1 {
             #expect(lyapunov[i] < 0, "point \(i): a stable cycle is the only attractor, exponent \(lyapunov[i])")
