@@ -188,16 +188,7 @@ struct JobsSweepTests {
         var done = 0, completed = -1
         for fraction in [0.5, 0.3, 0.15, 0.08] where !(completed == 1 && done > 0 && done < 48) {
             try? FileManager.default.removeItem(atPath: partial)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: CLI.binary)
-            process.arguments = ["run", spec, "--output", out]
-            process.environment = CLI.environment
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            Thread.sleep(forTimeInterval: max(0.3, fraction * duration))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            try CLI.runAndKill(["run", spec, "--output", out], after: max(0.3, fraction * duration))
             guard FileManager.default.fileExists(atPath: partial), !FileManager.default.fileExists(atPath: out) else { continue }
             let file = try File.open(partial)
             completed = try file.root.openGroup("job").attributeInt("completed")

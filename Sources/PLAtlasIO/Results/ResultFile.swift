@@ -48,14 +48,19 @@ public struct ResultFile: ~Copyable {
             temporary = AtomicFile.temporaryPath(for: path, token: String(token))
         }
         let file = try File.create(temporary, communicator: communicator)
-        let root = file.root
+        try writeFrame(into: file.root, models: models, provenance: provenance)
+        return ResultFile(file: file, path: path, temporaryPath: temporary, communicator: communicator)
+    }
+
+    /// The frame of every result file: the root attributes `platlas_version`, `schema_version`,
+    /// `created`, `command`, `ranks`, and the models under `/model` (collective).
+    public static func writeFrame(into root: borrowing Group, models: [Model], provenance: Provenance) throws {
         try root.setAttribute("platlas_version", platlasVersion)
         try root.setAttribute("schema_version", resultSchemaVersion)
         try root.setAttribute("created", Self.utcNow())
         try root.setAttribute("command", provenance.command)
         try root.setAttribute("ranks", provenance.ranks)
         try ModelFile.write(models, into: root, group: "/model")
-        return ResultFile(file: file, path: path, temporaryPath: temporary, communicator: communicator)
     }
 
     /// Reopens the unfinished file `temporaryPath` of an interrupted run for writing

@@ -298,13 +298,8 @@ public struct SweepFile: ~Copyable {
                               communicator: Communicator?) throws -> SweepFile {
         let file = try File.create(path, communicator: communicator)
         let root = file.root
-        try root.setAttribute("platlas_version", platlasVersion)
-        try root.setAttribute("schema_version", resultSchemaVersion)
-        try root.setAttribute("created", ResultFile.utcNow())
-        try root.setAttribute("command", provenance.command)
-        try root.setAttribute("ranks", provenance.ranks)
+        try ResultFile.writeFrame(into: root, models: models, provenance: provenance)
         try root.setAttribute("complete", 0)
-        try ModelFile.write(models, into: root, group: "/model")
         let group = try SweepGroup.create(in: root, name: "sweep", sweep: sweep, specs: specs, communicator: communicator)
         return SweepFile(file: file, path: path, sweep: group)
     }
