@@ -53,7 +53,7 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     @Option(help: ArgumentHelp("Use this model file instead of the spec's (relative to the current directory).", valueName: "file"))
     var model: String?
 
-    @Flag(help: "Keep an output that is already complete for this spec and model, or continue its checkpoint OUT.partial, instead of starting again.")
+    @Flag(help: "Keep an output that is already complete for this spec and model, or continue its checkpoint (the output name plus .partial), instead of starting again.")
     var resume = false
 
     @OptionGroup var output: OutputOptions
