@@ -10,3 +10,6 @@ mkdir -p jobs/models
 for system in duffing lorenz63 vanderpol bistable decision; do
     "$PLATLAS" fit --system "$system" --seed 1 --skip-long-horizon --json-model "jobs/models/$system.json"
 done
+# Not fitted: the piecewise-linear toy map of notes/science.md section 6 ("chaos" preset) as a
+# PLRNN: A = A_l, W = [[tau_r - tau_l, 0], [delta_l - delta_r, 0]], h = B.
+echo '{"type": "plrnn", "A": [[-1.77, 0.6], [-0.9, 0.15]], "W": [[3.27, 0], [0.15, 0]], "h": [-0.7, -0.4]}' > jobs/models/toymap.json

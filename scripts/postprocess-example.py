@@ -7,8 +7,9 @@ RESULT.h5 is what `platlas run` (or `platlas cycles --output`) writes, or what `
 writes (one panel per task under /tasks/<i>). Needs h5py, numpy and matplotlib; draws without
 a display (matplotlib's Agg backend). Prints one line per panel and the figure's path.
 
-Each analysis group has its own section below (a function `draw_<group>`); an analysis this
-version of platlas does not write yet (manifolds, sweeps) is skipped when absent.
+Each kind of analysis has its own section below (a function `draw_<kind>`): cycles and sweeps
+(a 1D sweep as an orbit diagram with its Lyapunov exponent, a 2D sweep as a chart); groups the
+example does not draw yet (manifolds) are skipped.
 """
 import sys
 
@@ -69,17 +70,84 @@ def draw_cycles(ax, group, title):
 
 
 def draw_manifolds(ax, group, title):
-    """Section: manifolds (not written by this version of platlas; the layout will be in
-    docs/hdf5-schema.md when `[[manifold]]` is available)."""
+    """Section: manifolds (not drawn by this example yet; the layout is in docs/hdf5-schema.md,
+    "Manifolds")."""
     raise NotImplementedError
+
+
+def read_sweep(group):
+    """Per-point results of a sweep group (`/sweep`, or `/<label>` of a `[[sweep]]` analysis):
+    only points whose `done` flag is 1 are valid, which in a finished group is all of them."""
+    done = group["done"][()].astype(bool)
+    axes = [group[f"axis_{a}"][()] for a in range(2) if f"axis_{a}" in group]
+    lyapunov = np.where(done, group["lyapunov"][()], np.nan)
+    attractors = np.where(done, group["attractor_count"][()], -1)
+    events = group["bifurcations"] if "bifurcations" in group else None
+    return axes, lyapunov, attractors, events
 
 
 def draw_sweep(ax, group, title):
-    """Section: sweeps (not written by this version of platlas; see draw_manifolds)."""
-    raise NotImplementedError
+    """Section: sweeps. One axis (a parameter, or the snapshot index of a stack): the orbit
+    diagram (black, if stored) and the largest Lyapunov exponent (red) against the parameter,
+    bifurcations as vertical lines. Two axes: the chart shaded by the largest Lyapunov exponent
+    (red positive, blue negative; white where every orbit diverged), or by the number of
+    attractors without exponents, bifurcations as dots between the cells where they happen."""
+    axes, lyapunov, attractors, events = read_sweep(group)
+    specs = group.attrs["specs"].split(";")
+    between = events["between"][()] if events is not None else np.zeros((0, 2), int)
+    if len(axes) == 1:
+        x = axes[0]
+        if "orbit" in group:
+            orbit = group["orbit"][()]  # (N, R, M)
+            for i in range(len(x)):
+                ax.plot(np.full(orbit.shape[1], x[i]), orbit[i, :, 0], ",k")
+            ax.set_ylabel("z1 (orbit diagram)")
+        exponent = ax.twinx() if "orbit" in group else ax
+        exponent.plot(x, lyapunov, color="tab:red", lw=1)
+        exponent.axhline(0, color="tab:red", lw=0.5, ls="--")
+        exponent.set_ylabel("largest Lyapunov exponent", color="tab:red")
+        for value in (events["value"][()] if events is not None else []):
+            ax.axvline(value, color="tab:blue", lw=0.4)
+        ax.set_xlabel(specs[0] if specs != ["stack"] else "snapshot")
+    else:
+        x, y = axes
+        shade = lyapunov if np.isfinite(lyapunov).any() else attractors.astype(float)
+        grid = shade.reshape(len(x), len(y)).T  # rows: second axis
+        if np.isfinite(lyapunov).any():
+            scale = np.nanmax(np.abs(grid)) or 1
+            image = ax.pcolormesh(x, y, grid, cmap="coolwarm", vmin=-scale, vmax=scale, shading="nearest")
+            label = "largest Lyapunov exponent"
+        else:
+            image = ax.pcolormesh(x, y, grid, cmap="Blues", shading="nearest")
+            label = "attractors"
+        plt.colorbar(image, ax=ax, label=label)
+        n2 = len(y)
+        mid = [((x[i // n2] + x[j // n2]) / 2, (y[i % n2] + y[j % n2]) / 2) for i, j in between]
+        if mid:
+            ax.scatter(*zip(*mid), s=2, color="black")
+        ax.set_xlabel(specs[0])
+        ax.set_ylabel(specs[1])
+    shape = " x ".join(str(len(a)) for a in axes)
+    ax.set_title(f"{title}: sweep {shape}, {len(between)} bifurcations", fontsize=9)
+    chaotic = int(np.sum(lyapunov > 0))
+    return f"{title}: sweep {shape} over {', '.join(specs)}, {len(between)} bifurcations, {chaotic} points with a positive exponent"
 
 
-SECTIONS = [("cycles", draw_cycles)]  # later: ("manifold", draw_manifolds), ("sweep", draw_sweep)
+# Which analyses this example draws: the kind (as `/job/kinds` lists it) and its section.
+SECTIONS = [("cycles", draw_cycles), ("sweep", draw_sweep)]  # later: ("manifold", draw_manifolds)
+
+
+def analyses(run):
+    """(group name, kind) of every analysis of a run that has a section here. A run's file lists
+    them in /job (a spec may hold several sweeps: /sweep_1, /sweep_2, ...); files of single
+    commands (`platlas cycles --output`, `platlas sweep --output`) hold groups named as the kind."""
+    kinds = dict(SECTIONS)
+    if "job" in run and "kinds" in run["job"]:
+        labels = run["job"]["analyses"][()].astype(str)
+        pairs = zip(labels, run["job"]["kinds"][()].astype(str))
+    else:
+        pairs = ((name, name) for name, _ in SECTIONS)
+    return [(name, kind) for name, kind in pairs if kind in kinds and name in run]
 
 
 def runs(f):
@@ -99,8 +167,8 @@ def main():
     if len(sys.argv) != 3:
         sys.exit("usage: postprocess-example.py RESULT.h5 FIGURE.png")
     with h5py.File(sys.argv[1], "r") as f:
-        panels = [(title, run, name, draw) for title, run in runs(f)
-                  for name, draw in SECTIONS if name in run]
+        draws = dict(SECTIONS)
+        panels = [(title, run, name, draws[kind]) for title, run in runs(f) for name, kind in analyses(run)]
         if not panels:
             sys.exit(f"{sys.argv[1]}: no group this example draws ({', '.join(n for n, _ in SECTIONS)})")
         fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 4), squeeze=False)

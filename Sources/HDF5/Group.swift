@@ -90,6 +90,20 @@ public struct Group: ~Copyable {
         }
     }
 
+    /// Removes the link `path` (a group, with everything under it, or a dataset). The space
+    /// it took is not given back to the file system (HDF5 does not shrink files), but the file
+    /// reads as if the object had never been written. Collective in a parallel file.
+    /// `H5Ldelete`
+    public func remove(_ path: String) throws(HDF5Error) {
+        try inContext("cannot remove '\(path)' from '\(self.path)'") { () throws(HDF5Error) in try H5.deleteLink(location.id, path) }
+    }
+
+    /// Writes all buffered data and metadata of the group's file to disk. Collective in a
+    /// parallel file. `H5Fflush(H5F_SCOPE_GLOBAL)`
+    public func flushFile() throws(HDF5Error) {
+        try inContext("cannot flush the file of '\(path)'") { () throws(HDF5Error) in try H5.flushFile(location.id) }
+    }
+
     // MARK: Attributes
 
     /// Sets (creating or replacing) a scalar float64 attribute. Collective in a parallel file.

@@ -219,6 +219,11 @@ enum H5 {
         return result > 0
     }
 
+    /// `H5Ldelete`
+    static func deleteLink(_ location: ObjectID, _ path: String) throws(HDF5Error) {
+        try check(H5Ldelete(location, path, chdf5_p_default()), "H5Ldelete")
+    }
+
     /// The kind of object at `path`, nil if it cannot be opened. `H5Oopen`, `H5Iget_type`
     static func objectKind(_ location: ObjectID, _ path: String) -> H5I_type_t? {
         let object = H5Oopen(location, path, chdf5_p_default())

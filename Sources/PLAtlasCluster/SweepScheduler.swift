@@ -109,3 +109,19 @@ public struct SweepScheduler {
         x >= 100 ? String(Int(x.rounded())) : String(Double(Int(x * 100)) / 100)
     }
 }
+
+/// Sweeps over the ranks of `world` through `SweepScheduler`'s work queue: what `platlas sweep`
+/// and the `[[sweep]]` analyses of `platlas run` hand their blocks to.
+public struct MPISweepExecutor: SweepExecutor {
+    public let world: Communicator
+
+    public init(_ world: Communicator) { self.world = world }
+
+    public var ranks: Int { world.size }
+
+    public func run(_ sweep: Sweep, blocks: [Range<Int>], alreadyDone: Int, flushInterval: Double, log: Log,
+                    checkpoint: (_ local: [SweepPoint]) throws -> Void) throws -> [SweepPoint] {
+        try SweepScheduler(sweep: sweep, world: world, flushInterval: flushInterval, log: log)
+            .run(blocks: blocks, alreadyDone: alreadyDone) { local, _ in try checkpoint(local) }
+    }
+}

@@ -25,7 +25,16 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         the spec under /job, and one group per analysis (docs/hdf5-schema.md, "Jobs").
         Analyses available: info, cycles, manifold, basins, intersections (manifolds go to
         /manifolds/NAME, intersection points to /intersections/NAME, as the commands write
-        them). Planned (refused as not available in this version): sweep.
+        them), sweep (a parameter grid or, with stack = FILE, the models of a stack file, written
+        to /sweep in the layout of `platlas sweep --output`).
+
+        While it runs the file is OUT.h5.partial, renamed to OUT.h5 when every analysis is
+        done; it records each finished analysis, and a sweep writes its points every
+        flush_interval seconds. A run killed part-way (a time limit) and started again with
+        --resume keeps the finished analyses, continues an interrupted sweep from its last
+        written points and starts any other interrupted analysis again; the result is the same
+        as that of an uninterrupted run. Without --resume a left-over OUT.h5.partial is
+        overwritten.
 
         Under mpirun or srun the ranks share each analysis; the results do not depend on the
         number of ranks.
@@ -34,6 +43,7 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
           platlas run jobs/duffing.toml --output duffing.h5
           platlas run jobs/survey.toml --model jobs/models/vanderpol.json --json
           srun --mpi=pmix platlas run jobs/lorenz63.toml --output lorenz.h5
+          mpirun -np 4 platlas run jobs/toymap-chart.toml --output chart.h5 --resume
         """)
     )
 
@@ -43,16 +53,20 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     @Option(help: ArgumentHelp("Use this model file instead of the spec's (relative to the current directory).", valueName: "file"))
     var model: String?
 
-    @Flag(help: "Keep an output that is already complete for this spec and model instead of computing it again.")
+    @Flag(help: "Keep an output that is already complete for this spec and model, or continue its checkpoint (the output name plus .partial), instead of starting again.")
     var resume = false
 
     @OptionGroup var output: OutputOptions
 
     var spec: JobSpec?
-    var loaded: Model?
+    /// The models the run writes to `/model`: the spec's model (or --model), or the stack of a
+    /// spec whose only analyses are stack sweeps.
+    var models: [Model] = []
     var modelPath = ""
     var outputPath = ""
     var alreadyComplete = false
+    /// With --resume: what the checkpoint beside the output holds.
+    var checkpoint = RunCheckpoint.Inspection.absent
 
     enum CodingKeys: CodingKey { case specPath, model, resume, output }
 
@@ -70,23 +84,37 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         if let model {
             modelPath = JobSpec.absolute(model)
             do {
-                loaded = try ModelFile.loadSingle(modelPath, group: "/model", index: nil)
+                models = [try ModelFile.loadSingle(modelPath, group: "/model", index: nil)]
             } catch {
                 throw InputError("--model: \(error.description)")
             }
         } else if let path = spec.modelPath {
             modelPath = path
             do {
-                loaded = try ModelFile.loadSingle(path, group: "/model", index: nil)
+                models = [try ModelFile.loadSingle(path, group: "/model", index: nil)]
             } catch {
                 throw InputError(JobSpecError(spec.path, line: spec.modelLine, "model: \(error.description)").description)
             }
+        } else if !spec.needsModel, let own = spec.ownModels {
+            (modelPath, models) = own
         } else {
             throw InputError("\(spec.path): no model: add model = \"FILE\" to the spec or pass --model FILE")
         }
+        do {
+            try spec.check(models[0])
+        } catch {
+            throw InputError(error.description)
+        }
         outputPath = output.output ?? spec.name + ".h5"
         self.spec = spec
-        if resume { alreadyComplete = Self.isComplete(outputPath, spec: spec, modelPath: modelPath) }
+        if resume {
+            alreadyComplete = Self.isComplete(outputPath, spec: spec, modelPath: modelPath)
+            if !alreadyComplete {
+                checkpoint = RunCheckpoint.inspect(RunCheckpoint.path(for: outputPath), spec: spec, modelPath: modelPath, models: models)
+            }
+        } else if FileManager.default.fileExists(atPath: RunCheckpoint.path(for: outputPath)) {
+            checkpoint = .unusable("--resume not given")
+        }
     }
 
     /// Whether `path` is a finished result of this spec's text and this model.
@@ -102,7 +130,7 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     }
 
     func run(world: Communicator) throws {
-        let spec = spec!, model = loaded!
+        let spec = spec!
         let log = Console.rankLog(world)
         if alreadyComplete {
             log("\(outputPath) is already complete for \(spec.path) (--resume): nothing to do")
@@ -113,34 +141,55 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             return
         }
         let started = ContinuousClock.now
+        let communicator: Communicator? = world.size > 1 ? world : nil
+        let partial = RunCheckpoint.path(for: outputPath)
         log("job \(spec.name): \(spec.analyses.count) analyses of \(modelPath) on \(world.size) rank(s), output \(JobSpec.absolute(outputPath))")
-        let file = try ResultFile.create(outputPath, models: [model],
+        var completed = 0, continuing = false
+        let file: ResultFile
+        switch checkpoint {
+        case .resumable(let done):
+            completed = done
+            continuing = true
+            file = try ResultFile.reopen(outputPath, temporaryPath: partial, communicator: communicator)
+            let removed = try RunCheckpoint.prepareToContinue(file.root, spec: spec, completed: done)
+            log("continuing \(partial): \(done) of \(spec.analyses.count) analyses done"
+                + (removed.isEmpty ? "" : "; removed what the interrupted analysis left: \(removed.joined(separator: ", "))"))
+        case .unusable(let reason):
+            log("not continuing \(partial) (\(reason)): starting again")
+            fallthrough
+        case .absent:
+            file = try ResultFile.create(outputPath, models: models,
                                          provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
-                                         communicator: world.size > 1 ? world : nil)
-        var outcomes: [(AnalysisRequest, AnalysisOutcome, Double)] = []
+                                         communicator: communicator, temporaryPath: partial)
+            try RunCheckpoint.writeJob(spec, modelPath: modelPath, into: file.root)
+        }
+        var outcomes: [(request: AnalysisRequest, summary: String, json: JSONOutput?, seconds: Double)] = []
         do {
-            let job = try file.root.createGroup("job")
-            try job.setAttribute("name", spec.name)
-            try job.setAttribute("spec_path", spec.absolutePath)
-            try job.setAttribute("spec", spec.text)
-            try job.setAttribute("model_path", modelPath)
-            try job.writeStrings("analyses", spec.analyses.map(\.group))
-            try job.writeStrings("kinds", spec.analyses.map(\.kind))
-            try job.close()
-            let context = AnalysisRunContext(model: model, collective: MPICycleCollective(world), log: log)
             for (i, analysis) in spec.analyses.enumerated() {
-                log("analysis \(i + 1)/\(spec.analyses.count): \(analysis.kind) (\(spec.path):\(analysis.line ?? 0)) -> /\(analysis.group)")
+                let position = "analysis \(i + 1)/\(spec.analyses.count)"
+                if i < completed {
+                    let earlier = try RunCheckpoint.outcome(of: analysis.group, in: file.root)
+                    log("\(position): \(analysis.kind) -> /\(analysis.group): done by an earlier run: \(earlier.summary)")
+                    outcomes.append((analysis, earlier.summary, nil, earlier.seconds))
+                    continue
+                }
+                let context = AnalysisRunContext(model: models[0], collective: MPICycleCollective(world), log: log,
+                                                 communicator: communicator, sweeps: MPISweepExecutor(world),
+                                                 resumingFrom: continuing && i == completed ? partial : nil)
+                log("\(position): \(analysis.kind) (\(spec.path):\(analysis.line ?? 0)) -> /\(analysis.group)")
                 let t0 = ContinuousClock.now
                 let outcome = try analysis.configuration.run(context, into: file.root, group: analysis.group)
                 let seconds = CycleSearch.seconds(since: t0)
-                log("analysis \(i + 1)/\(spec.analyses.count) done: \(outcome.summary)")
-                outcomes.append((analysis, outcome, seconds))
+                try RunCheckpoint.markCompleted(index: i, label: analysis.group, summary: outcome.summary, seconds: seconds, in: file.root)
+                log("\(position) done: \(outcome.summary)")
+                outcomes.append((analysis, outcome.summary, outcome.json, seconds))
             }
         } catch let error as AnalysisInputError {
             file.abandon()
             throw InputError(error.description)
         } catch {
-            file.abandon()
+            // Keep the checkpoint: `--resume` continues it once the cause is fixed.
+            try? file.closeUnfinished()
             throw error
         }
         try file.finish()
@@ -155,14 +204,18 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
                 ("output", .string(outputPath)),
                 ("ranks", .integer(world.size)),
                 ("seconds", .number(seconds)),
-                ("analyses", .array(outcomes.map { request, outcome, seconds in
-                    .object([("kind", .string(request.kind)), ("group", .string("/" + request.group)),
-                             ("seconds", .number(seconds)), ("result", outcome.json)])
+                ("analyses", .array(outcomes.map { o in
+                    var fields: [(String, JSONOutput)] = [
+                        ("kind", .string(o.request.kind)), ("group", .string("/" + o.request.group)),
+                        ("seconds", .number(o.seconds)), ("result", o.json ?? .null),
+                    ]
+                    if o.json == nil { fields.append(("from_checkpoint", .bool(true))) }
+                    return .object(fields)
                 })),
             ]))
         } else {
             var lines = ["\(spec.name): \(outcomes.count) analyses on \(world.size) rank(s) in \(formatSeconds(seconds)) s -> \(outputPath)"]
-            lines += outcomes.map { "  " + $0.1.summary }
+            lines += outcomes.map { "  " + $0.summary + ($0.json == nil ? " (done by an earlier run)" : "") }
             Console.output(lines.joined(separator: "\n"))
         }
     }

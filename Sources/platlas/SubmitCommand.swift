@@ -64,7 +64,7 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --array: at most this many array tasks at a time.", valueName: "n"))
     var maxConcurrent: Int?
 
-    @Flag(help: "Pass --resume to platlas run (keep outputs that are already complete).")
+    @Flag(help: "Pass --resume to platlas run (keep outputs that are already complete, continue interrupted ones).")
     var resume = false
 
     @Option(help: ArgumentHelp("The platlas executable the job runs, as the compute nodes see it (default: this one).", valueName: "path"))
@@ -119,21 +119,28 @@ struct SubmitCommand: ParsableCommand {
         do {
             if let array {
                 models = try SlurmTemplate.modelList(array)
-            } else {
-                guard let model = spec.modelPath else {
-                    throw InputError("\(spec.path): no model: add model = \"FILE\" to the spec (or use --array)")
-                }
+            } else if let model = spec.modelPath {
                 models = [model]
+            } else if !spec.needsModel {
+                models = []  // every analysis brings its own models (stack sweeps), loaded with the spec
+            } else {
+                throw InputError("\(spec.path): no model: add model = \"FILE\" to the spec (or use --array)")
             }
         } catch let error as SubmitError {
             throw InputError(error.description)
         }
         for model in models {
+            let loaded: Model
             do {
-                _ = try ModelFile.loadSingle(model, group: "/model", index: nil)
+                loaded = try ModelFile.loadSingle(model, group: "/model", index: nil)
             } catch {
                 throw InputError(array == nil ? JobSpecError(spec.path, line: spec.modelLine, "model: \(error.description)").description
                                  : "\(array!): \(error.description)")
+            }
+            do {
+                try spec.check(loaded)
+            } catch {
+                throw InputError(error.description + (array == nil ? "" : " (model \(model))"))
             }
         }
         let outputPath = JobSpec.absolute(output ?? spec.name + ".h5")

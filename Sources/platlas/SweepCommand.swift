@@ -205,13 +205,11 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
 
     /// A vector from a file: a JSON array of numbers or whitespace-separated numbers.
     static func readVector(_ path: String) throws -> [Double] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw InputError("--direction: cannot read '\(path)'") }
-        let text = String(decoding: data, as: UTF8.self)
-        let separators = CharacterSet(charactersIn: "[],").union(.whitespacesAndNewlines)
-        let parts = text.components(separatedBy: separators).filter { !$0.isEmpty }
-        let values = parts.compactMap(Double.init)
-        guard values.count == parts.count, !values.isEmpty else { throw InputError("--direction: '\(path)' is not a list of numbers") }
-        return values
+        do {
+            return try NumberFile.read(path)
+        } catch {
+            throw InputError("--direction: \(error.description)")
+        }
     }
 
     func run(world: Communicator) throws {
@@ -234,20 +232,13 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         } catch let error as SweepInputError {
             throw InputError(error.description)
         }
-        let doneIndices = Set(completed.map(\.index))
-        let pending = sweep.blocks().filter { block in block.contains { !doneIndices.contains($0) } }
-        let scheduler = SweepScheduler(sweep: sweep, world: world, flushInterval: flushInterval, log: log)
-        let computed = try scheduler.run(blocks: pending, alreadyDone: completed.count) { local, _ in
+        let outcome = try sweep.complete(resumed: completed, refine: refine, executor: MPISweepExecutor(world),
+                                         flushInterval: flushInterval, log: log) { local in
             if file != nil { try file!.append(local) }
         }
-        var byIndex = [SweepPoint?](repeating: nil, count: sweep.grid.count)
-        for p in completed { byIndex[p.index] = p }
-        for p in computed { byIndex[p.index] = p }
-        let points = byIndex.map { $0! }
-        var bifurcations = BifurcationDetector.detect(in: points, grid: sweep.grid)
-        if let refine { bifurcations = bifurcations.map { sweep.refine($0, points: points, tolerance: refine) } }
+        let points = outcome.points, bifurcations = outcome.bifurcations
         if file != nil {
-            try file.take()!.finish(bifurcations: bifurcations)
+            try file.take()!.finish(points: points, bifurcations: bifurcations)
             log("wrote \(path!)")
         }
         let seconds = CycleSearch.seconds(since: started)
@@ -257,17 +248,12 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
                 .write(toFile: plot, atomically: true, encoding: .utf8)
             log("wrote \(plot)")
         }
-        let candidates = computed.reduce(0) { $0 + $1.candidates }
         if output.json {
-            let stats: [(String, JSONOutput)] = [
-                ("points", .integer(points.count)), ("computed", .integer(computed.count)), ("resumed", .integer(completed.count)),
-                ("ranks", .integer(world.size)), ("warm_start", .bool(warmStart)), ("candidates", .integer(candidates)),
-                ("seeded_points", .integer(computed.filter { $0.seeds > 0 }.count)),
-                ("seconds", .number(seconds)), ("points_per_second", .number(Double(computed.count) / max(seconds, 1e-9))),
-            ]
+            let stats = SweepOutput.stats(outcome, ranks: world.size, warmStart: warmStart, seconds: seconds)
             Console.output(SweepOutput.json(points, bifurcations: bifurcations, spectrum: spectrum, stats: stats))
         } else {
-            Console.output(Self.table(points, bifurcations: bifurcations, sweep: sweep, specs: setup.specs, candidates: candidates, seconds: seconds))
+            Console.output(Self.table(points, bifurcations: bifurcations, sweep: sweep, specs: setup.specs,
+                                      candidates: outcome.computed.reduce(0) { $0 + $1.candidates }, seconds: seconds))
         }
     }
 

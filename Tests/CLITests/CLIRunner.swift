@@ -64,6 +64,39 @@ enum CLI {
                          stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Starts `platlas` with `arguments` (output discarded) and kills it with SIGKILL after
+    /// `seconds`, as a node failure or a time limit would; returns when it is gone.
+    static func runAndKill(_ arguments: [String], after seconds: Double) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: seconds)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Runs /usr/bin/python3 (Debian's, with h5py; the python3 on PATH may lack it) on `script`
+    /// with `arguments`, matplotlib headless; its exit status and its stdout and stderr together.
+    static func python(_ script: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script] + arguments
+        var env = environment
+        env["MPLBACKEND"] = "Agg"
+        process.environment = env
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     /// stdout parsed as one JSON document.
     static func json(_ result: CLIResult) -> Any? {
         try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))

@@ -113,16 +113,7 @@ struct SweepCommandTests {
         var done = 0, complete = 1
         for fraction in [0.5, 0.3, 0.15, 0.08] where complete == 1 {
             try? FileManager.default.removeItem(atPath: path)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: CLI.binary)
-            process.arguments = arguments + ["--output", path]
-            process.environment = CLI.environment
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            Thread.sleep(forTimeInterval: max(0.3, fraction * duration))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            try CLI.runAndKill(arguments + ["--output", path], after: max(0.3, fraction * duration))
             guard FileManager.default.fileExists(atPath: path) else { complete = 1; continue }
             let file = try File.open(path)
             done = try file.root.readUInt8s("sweep/done").values.reduce(0) { $0 + Int($1) }

@@ -52,6 +52,31 @@ extension HDF5Tests {
             try file.close()
         }
 
+        @Test("removing groups and datasets; the rest of the file and a reopened file do not see them")
+        func remove() throws {
+            let scratch = try Scratch()
+            defer { scratch.cleanUp() }
+            let path = scratch.path("remove.h5")
+            let file = try File.create(path)
+            let root = file.root
+            try root.writeDataset("keep/x", [1.0, 2.0], shape: [2])
+            try root.writeDataset("drop/inner/y", [Int64(3)], shape: [1])
+            try root.writeDataset("keep/z", [4.0], shape: [1])
+            try root.remove("drop")
+            try root.remove("keep/z")
+            try root.flushFile()
+            #expect(root.exists("drop") == false && root.exists("drop/inner/y") == false)
+            #expect(try root.childNames() == ["keep"])
+            let missing = hdf5Failure { () throws(HDF5Error) in try root.remove("drop") }
+            #expect(missing?.contains("cannot remove 'drop' from '/'") == true)
+            try file.close()
+            let again = try File.open(path)
+            #expect(try again.root.childNames() == ["keep"])
+            #expect(try again.root.openGroup("keep").childNames() == ["x"])
+            #expect(try again.root.readDoubles("keep/x").values == [1.0, 2.0])
+            try again.close()
+        }
+
         @Test("closing the file closes the groups and datasets still open")
         func closeWithOpenObjects() throws {
             let scratch = try Scratch()

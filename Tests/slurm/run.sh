@@ -14,15 +14,18 @@
 #     while running);
 #   - `platlas submit jobs/survey.toml --array jobs/survey-models.txt --wait` runs a 3-task
 #     array and the collect job after it; the collected file holds every task file exactly;
+#   - a 2-rank job of a spec with a long sweep, cancelled part-way through the sweep and
+#     submitted again with --resume, writes the same file as one uninterrupted local run
+#     (every dataset compared with h5py, timings aside);
 # then always stops the cluster and checks that no Slurm or munge process it started remains.
-# A check that a time limit kills a job is left out: Slurm's limits count in whole minutes.
+#
+# The stand-in for a time limit: Slurm's limits count in whole minutes (and are enforced up to
+# half a minute late), so waiting for a real one would make that check take two minutes. The
+# check ends the job with a plain `scancel` instead, which takes the same path through slurmd
+# as a time limit: SIGTERM to every task of every step, SIGKILL after KillWait (5 s here). Only
+# the job's final state differs (CANCELLED instead of TIMEOUT).
 #
 #   Tests/slurm/run.sh BIN_DIR      BIN_DIR holds platlas and platlas-mpi-tests (e.g. .build/release)
-#
-# TODO (needs sweeps with checkpoints, not in this version): a job killed at its time limit
-# (a long sweep with --time 1) and resubmitted with --resume completes with the same result as
-# one uninterrupted run. Slurm's limits count in whole minutes, so that check takes over a
-# minute.
 #
 # Runs as root. Prints `N passed, M failed` last; exits non-zero if anything failed.
 set -uo pipefail
@@ -375,6 +378,91 @@ EOF
         { note "postprocess-example.py on the collected file failed:"; sed 's/^/       | /' "$jobs/post2.out"; return 1; }
 }
 
+# The stand-in for a time limit (see the top of this file): a 2-rank job of a spec with a long
+# sweep is cancelled once the sweep has written some rounds, then submitted again with
+# --resume; the file it finishes must equal that of one uninterrupted local run.
+check_cancel_and_resume() {
+    local spec=$jobs/long-sweep.toml out=$jobs/long-sweep.h5 id err written total=1024 rc
+    cat > "$spec" <<EOF
+name = "long-sweep"
+model = "$root/jobs/models/toymap.json"
+seed = 3
+[[info]]
+[[sweep]]
+param = "W[0,0]"
+range = "0.77:3.77:32"
+param2 = "W[1,0]"
+range2 = "-0.6:1.8:32"
+max_order = 6
+lyapunov = true
+lyapunov_steps = 2000
+flush_interval = 0.3
+[[cycles]]
+max_order = 2
+EOF
+    (cd "$jobs" && "$platlas" run "$spec" --output "$jobs/long-sweep-local.h5" > /dev/null 2> "$jobs/long-sweep-local.err") ||
+        { note "local platlas run failed:"; sed 's/^/       | /' "$jobs/long-sweep-local.err"; return 1; }
+    (cd "$jobs" && "$platlas" submit "$spec" --ntasks-per-node 2 --time 00:05:00 --output "$out") \
+        > "$jobs/long1.out" 2> "$jobs/long1.err" || { sed 's/^/       | /' "$jobs/long1.out" "$jobs/long1.err"; return 1; }
+    id=$(grep -oE '^job [0-9]+' "$jobs/long1.out" | head -1 | cut -d' ' -f2)
+    err=$jobs/long-sweep-$id.err
+    # Wait for a progress line of the sweep with at least 10% of the points written.
+    sweep_part_done() {
+        written=$(grep -oE "sweep: [0-9]+/$total points" "$err" 2>/dev/null | tail -1 | grep -oE '[0-9]+' | head -1)
+        [ -n "$written" ] && [ "$written" -ge $((total / 10)) ]
+    }
+    if ! wait_until 60 sweep_part_done; then
+        note "job $id: no progress line with 10% of the points: $(tail -2 "$err" 2>/dev/null | tr '\n' ' ')"
+        scancel "$id"; return 1
+    fi
+    scancel "$id" || return 1
+    if ! wait_until 30 job_in_state "$id" CANCELLED; then
+        note "job $id in state $(job_states "$id") after scancel"; return 1
+    fi
+    wait_until 15 job_gone_from_queue "$id" || true
+    note "job $id cancelled after the line 'sweep: $written/$total points'"
+    if grep -q 'analysis 2/3 done' "$err"; then note "the sweep had finished before scancel"; return 1; fi
+    [ ! -e "$out" ] && [ -s "$out.partial" ] || { note "expected $out.partial and no $out: $(ls "$jobs" | tr '\n' ' ')"; return 1; }
+    written=$("$python" -c "import h5py, sys; print(int(h5py.File(sys.argv[1], 'r')['sweep/done'][()].sum()))" "$out.partial") ||
+        { note "cannot read the checkpoint"; return 1; }
+    [ "$written" -gt 0 ] && [ "$written" -lt "$total" ] || { note "the checkpoint holds $written of $total points"; return 1; }
+
+    # Polled here rather than with --wait, which sbatch checks only 2 s, 12 s, 44 s ... after
+    # submission.
+    (cd "$jobs" && "$platlas" submit "$spec" --ntasks-per-node 2 --time 00:05:00 --output "$out" --resume) \
+        > "$jobs/long2.out" 2> "$jobs/long2.err" || { sed 's/^/       | /' "$jobs/long2.out" "$jobs/long2.err"; return 1; }
+    id=$(grep -oE '^job [0-9]+' "$jobs/long2.out" | head -1 | cut -d' ' -f2)
+    err=$jobs/long-sweep-$id.err
+    rc=$(wait_job "$id" 120) || return 1
+    note "checkpoint: $written of $total points; resubmitted with --resume: job $id, exit code $rc"
+    [ "$rc" -eq 0 ] || { sed 's/^/       | /' "$jobs/long2.out" "$jobs/long2.err" "$err" 2>/dev/null; return 1; }
+    grep -q "continuing $out.partial: 1 of 3 analyses done" "$err" &&
+        grep -q "/sweep: continuing from $out.partial: $written of $total points already done" "$err" ||
+        { note "no continuation lines in $err:"; sed 's/^/       | /' "$err"; return 1; }
+    [ ! -e "$out.partial" ] || { note "$out.partial left behind"; return 1; }
+    "$python" - "$jobs/long-sweep-local.h5" "$out" <<'EOF' || return 1
+import sys, h5py, numpy as np
+local, job = h5py.File(sys.argv[1], 'r'), h5py.File(sys.argv[2], 'r')
+names_l, names_j = [], []
+local.visit(names_l.append); job.visit(names_j.append)
+assert sorted(names_l) == sorted(names_j), sorted(set(names_l) ^ set(names_j))
+n = 0
+for name in names_l:
+    x, y = local[name], job[name]
+    if not isinstance(x, h5py.Dataset) or name.endswith('/seconds'):
+        continue
+    assert x.shape == y.shape and x.dtype == y.dtype, f'{name}: {x.shape} {x.dtype} != {y.shape} {y.dtype}'
+    assert np.array_equal(x[()], y[()], equal_nan=x.dtype.kind == 'f'), f'{name}: values differ'
+    n += 1
+assert local.attrs['ranks'] == 1 and job.attrs['ranks'] == 2
+assert job['job'].attrs['resumed'] == 1 and job['job'].attrs['completed'] == 3
+assert job['sweep'].attrs['resumed'] == 1 and job['sweep/done'][()].all()
+s = job['sweep']
+print(f"       {n} datasets equal to the uninterrupted local run ({s['done'].shape[0]} points, "
+      f"{s['bifurcations/type'].shape[0]} bifurcations)")
+EOF
+}
+
 # ---- run ---------------------------------------------------------------------------------
 
 echo "slurm tests: work directory $work, ports $port/$((port + 1))"
@@ -394,7 +482,8 @@ if [ "$cluster_up" -eq 1 ]; then
              "check_cancel:scancel of a running job leaves it CANCELLED and its process gone" \
              "check_submit_duffing:platlas submit jobs/duffing.toml (2 ranks, --wait): same cycles as a local run" \
              "check_submit_failure:platlas submit --wait exits with the job's exit code (2)" \
-             "check_submit_array:platlas submit --array (3 tasks) then collect: every task file exactly"; do
+             "check_submit_array:platlas submit --array (3 tasks) then collect: every task file exactly" \
+             "check_cancel_and_resume:2-rank sweep job cancelled part-way (time-limit stand-in), resubmitted with --resume: same file as one uninterrupted run"; do
         t0=$(date +%s.%N)
         if "${c%%:*}"; then ok=1; else ok=0; fi
         took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')

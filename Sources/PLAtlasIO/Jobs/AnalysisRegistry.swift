@@ -1,4 +1,5 @@
 import HDF5
+import MPI
 import PLAtlasCore
 
 /// What an analysis needs while it runs: the model, the ranks it shares the work with, and a log.
@@ -8,11 +9,24 @@ public struct AnalysisRunContext {
     public var collective: any CycleCollective
     /// Rank 0 writes it to stderr; the other ranks' logs are silent.
     public var log: Log
+    /// The communicator of the parallel result file, nil for one process: analyses that write
+    /// as they go (sweeps) need it.
+    public var communicator: Communicator?
+    /// Runs sweeps over the job's ranks (the cluster layer's `MPISweepExecutor`); nil where no
+    /// sweep can run.
+    public var sweeps: (any SweepExecutor)?
+    /// The checkpoint file when the run continues an interrupted one (`platlas run --resume`):
+    /// an analysis with `checkpoints` then finds its group as the interrupted run left it.
+    public var resumingFrom: String?
 
-    public init(model: Model, collective: any CycleCollective, log: Log) {
+    public init(model: Model, collective: any CycleCollective, log: Log, communicator: Communicator? = nil,
+                sweeps: (any SweepExecutor)? = nil, resumingFrom: String? = nil) {
         self.model = model
         self.collective = collective
         self.log = log
+        self.communicator = communicator
+        self.sweeps = sweeps
+        self.resumingFrom = resumingFrom
     }
 }
 
@@ -37,9 +51,29 @@ public struct AnalysisInputError: Error, CustomStringConvertible, Sendable {
 
 /// One analysis of a spec, its options checked.
 public protocol AnalysisConfiguration: Sendable {
+    /// Models the analysis brings itself instead of analysing the spec's model (a stack
+    /// sweep's snapshots), with the file they came from; it writes them to `/<label>/model`.
+    /// Default nil: it analyses the spec's model.
+    var ownModels: (path: String, models: [Model])? { get }
+
+    /// Whether a run interrupted inside this analysis continues it from what it has written
+    /// (`platlas run --resume`) instead of starting it again. Default false.
+    var checkpoints: Bool { get }
+
+    /// Checks the options against the model the run will analyse, before any computation and
+    /// before MPI starts; throws naming the spec's line. Default: nothing to check.
+    func check(_ model: Model) throws(JobSpecError)
+
     /// Runs the analysis on every rank (each rank calls with the same arguments) and writes its
-    /// results into `root` under `group`, collectively in a parallel file.
+    /// results into `root` under `group`, collectively in a parallel file. Every group it
+    /// writes carries the attribute `analysis` = `group` (the analysis's label).
     func run(_ context: AnalysisRunContext, into root: borrowing Group, group: String) throws -> AnalysisOutcome
+}
+
+extension AnalysisConfiguration {
+    public var ownModels: (path: String, models: [Model])? { nil }
+    public var checkpoints: Bool { false }
+    public func check(_ model: Model) throws(JobSpecError) {}
 }
 
 /// An analysis kind: the name of its table in a spec, the keys that table may hold, how the
@@ -91,8 +125,14 @@ public struct AnalysisRegistry: Sendable {
     }
 
     public static let standard = AnalysisRegistry(
-        kinds: [InfoAnalysis.kind, CyclesAnalysis.kind, ManifoldAnalysis.kind, BasinsAnalysis.kind, IntersectionsAnalysis.kind],
-        planned: ["sweep"])
+        kinds: [InfoAnalysis.kind, CyclesAnalysis.kind, ManifoldAnalysis.kind, BasinsAnalysis.kind, IntersectionsAnalysis.kind,
+                SweepAnalysis.kind],
+        planned: [])
+
+    /// Groups directly under the root that hold the groups of several analyses, each child
+    /// carrying its own `analysis` attribute (`/manifolds/<name>`, `/intersections/<name>`).
+    /// Every other group under the root (but `/model` and `/job`) is one analysis's.
+    public static let sharedGroups = ["manifolds", "intersections"]
 
     public func kind(named name: String) -> AnalysisKind? { kinds.first { $0.name == name } }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PLAtlasCore
 import TOMLKit
 
 /// A mistake in a job spec: `FILE:LINE: message` (or `FILE: message` when no line applies).
@@ -75,6 +76,23 @@ public struct SpecTable {
         if let i = v.int { return Double(i) }
         throw error(key, "'\(key)'\(label) must be a number, not \(v.type)")
     }
+
+    /// An array of numbers (integers accepted), e.g. `[1.0, 0.5]`.
+    public func numbers(_ key: String) throws(JobSpecError) -> [Double]? {
+        guard let v = value(key) else { return nil }
+        guard let array = v.array else { throw error(key, "'\(key)'\(label) must be an array of numbers, not \(v.type)") }
+        var numbers: [Double] = []
+        for element in array {
+            guard let x = element.double ?? element.int.map(Double.init) else {
+                throw error(key, "'\(key)'\(label) must be an array of numbers, but holds a \(element.type)")
+            }
+            numbers.append(x)
+        }
+        return numbers
+    }
+
+    /// Whether `key` holds a string (for keys that take a string or another type).
+    public func holdsString(_ key: String) -> Bool { value(key)?.string != nil }
 
     public func bool(_ key: String) throws(JobSpecError) -> Bool? {
         guard let v = value(key) else { return nil }
@@ -159,7 +177,8 @@ public struct JobSpec: Sendable {
                 throw top.error(key, "analysis '\(key)' is not available in this version of platlas (available: \(registry.names.joined(separator: ", ")))")
             }
             if isTable {
-                throw top.error(key, "unknown analysis '\(key)' (available: \(registry.names.joined(separator: ", ")); planned: \(registry.planned.joined(separator: ", ")))")
+                let planned = registry.planned.isEmpty ? "" : "; planned: \(registry.planned.joined(separator: ", "))"
+                throw top.error(key, "unknown analysis '\(key)' (available: \(registry.names.joined(separator: ", "))\(planned))")
             }
             throw top.error(key, "unknown key '\(key)' (known: \((topLevelKeys + registry.names.map { "[[\($0)]]" }).joined(separator: ", ")))")
         }
@@ -212,6 +231,22 @@ public struct JobSpec: Sendable {
         }
         return JobSpec(path: path, absolutePath: absolute, text: text, name: name, modelPath: model,
                        modelLine: top.line(of: "model"), seed: seed, analyses: analyses)
+    }
+
+    /// Models an analysis brings itself (the snapshots of the first stack sweep), with the
+    /// file they came from: what a run of a spec without `model` writes to `/model`.
+    public var ownModels: (path: String, models: [Model])? {
+        analyses.lazy.compactMap { $0.configuration.ownModels }.first
+    }
+
+    /// Whether some analysis analyses the spec's model; if none does (every analysis is a stack
+    /// sweep), the spec needs no `model`.
+    public var needsModel: Bool { analyses.contains { $0.configuration.ownModels == nil } }
+
+    /// Checks every analysis against the model the run will analyse (the spec's or `--model`),
+    /// before any computation; the error names the line of the offending key.
+    public func check(_ model: Model) throws(JobSpecError) {
+        for analysis in analyses { try analysis.configuration.check(model) }
     }
 
     /// `path` made absolute against the current directory, with `.` and `..` resolved.

@@ -34,21 +34,40 @@ public struct ResultFile: ~Copyable {
     public let temporaryPath: String
     let communicator: Communicator?
 
+    /// Creates the file under a temporary name beside `path`: `temporaryPath` if given (a name
+    /// every rank knows, such as a run's checkpoint `OUT.h5.partial`), else `PATH.tmp-PID`.
     public static func create(_ path: String, models: [Model], provenance: Provenance,
-                              communicator: Communicator? = nil) throws -> ResultFile {
-        // Every rank must open the same temporary name: take rank 0's process id.
-        var token = Int64(ProcessInfo.processInfo.processIdentifier)
-        if let communicator, communicator.size > 1 { token = try communicator.broadcast(token) }
-        let temporary = AtomicFile.temporaryPath(for: path, token: String(token))
+                              communicator: Communicator? = nil, temporaryPath: String? = nil) throws -> ResultFile {
+        let temporary: String
+        if let temporaryPath {
+            temporary = temporaryPath
+        } else {
+            // Every rank must open the same temporary name: take rank 0's process id.
+            var token = Int64(ProcessInfo.processInfo.processIdentifier)
+            if let communicator, communicator.size > 1 { token = try communicator.broadcast(token) }
+            temporary = AtomicFile.temporaryPath(for: path, token: String(token))
+        }
         let file = try File.create(temporary, communicator: communicator)
-        let root = file.root
+        try writeFrame(into: file.root, models: models, provenance: provenance)
+        return ResultFile(file: file, path: path, temporaryPath: temporary, communicator: communicator)
+    }
+
+    /// The frame of every result file: the root attributes `platlas_version`, `schema_version`,
+    /// `created`, `command`, `ranks`, and the models under `/model` (collective).
+    public static func writeFrame(into root: borrowing Group, models: [Model], provenance: Provenance) throws {
         try root.setAttribute("platlas_version", platlasVersion)
         try root.setAttribute("schema_version", resultSchemaVersion)
         try root.setAttribute("created", Self.utcNow())
         try root.setAttribute("command", provenance.command)
         try root.setAttribute("ranks", provenance.ranks)
         try ModelFile.write(models, into: root, group: "/model")
-        return ResultFile(file: file, path: path, temporaryPath: temporary, communicator: communicator)
+    }
+
+    /// Reopens the unfinished file `temporaryPath` of an interrupted run for writing
+    /// (collective with a communicator); `finish()` then gives it the name `path`.
+    public static func reopen(_ path: String, temporaryPath: String, communicator: Communicator? = nil) throws -> ResultFile {
+        let file = try File.open(temporaryPath, mode: .readWrite, communicator: communicator)
+        return ResultFile(file: file, path: path, temporaryPath: temporaryPath, communicator: communicator)
     }
 
     public var root: Group { file.root }
@@ -66,6 +85,9 @@ public struct ResultFile: ~Copyable {
             try AtomicFile.commit(temporary, to: final)
         }
     }
+
+    /// Closes the file (collectively) and leaves it under its temporary name, to be reopened.
+    public consuming func closeUnfinished() throws { try file.close() }
 
     /// Closes and deletes the temporary file (after an error).
     public consuming func abandon() {

@@ -3,19 +3,20 @@ import HDF5
 import MPI
 import PLAtlasCore
 
-/// The resumable HDF5 file of a sweep (`/sweep`, docs/hdf5-schema.md).
+/// The datasets of one sweep in a group of an open result file: `/sweep` of the file of
+/// `platlas sweep --output`, `/<label>` of a `[[sweep]]` analysis in the file of `platlas run`
+/// (docs/hdf5-schema.md, "Sweeps").
 ///
-/// Unlike other result files it is written under its **final name** from the start, so that an
-/// interrupted job can be resumed: the root attribute `complete` is 0 until `finish` sets it to
-/// 1. Per-point datasets have the grid's size from the start; the cycle tables are chunked and
+/// Per-point datasets have the grid's size from the start; the cycle tables are chunked and
 /// extendable. `append` writes a batch of finished points (collective: every rank passes its
-/// own points, possibly none) and flushes the file, so a killed job loses only the points not
-/// yet appended. A point is complete when `done[i] == 1`; its cycles are rows
-/// `cycle_offset[i] ..< cycle_offset[i] + cycle_count[i]` of the tables (rows written by a batch
-/// that was interrupted before its `done` flags are never referenced).
-public struct SweepFile: ~Copyable {
-    public let file: File
-    public let path: String
+/// own points, possibly none) and flushes the file, so the group is its own checkpoint: a
+/// killed job loses only the points not yet appended. A point is complete when `done[i] == 1`;
+/// its cycles are rows `cycle_offset[i] ..< cycle_offset[i] + cycle_count[i]` of the tables
+/// (rows written by a batch that was interrupted before its `done` flags are never referenced).
+/// `finish(points:bifurcations:)` rewrites the tables in point order, so a finished group is
+/// the same whatever the number of ranks and however often the run was interrupted.
+public struct SweepGroup: ~Copyable {
+    let group: Group
     let communicator: Communicator?
     let dimension: Int
     let hiddenUnits: Int
@@ -25,7 +26,7 @@ public struct SweepFile: ~Copyable {
 
     static let stabilityCodes: [Stability] = [.stable, .saddle, .unstable, .marginal]
 
-    /// Attributes that must agree for `--resume` to continue a file.
+    /// Attributes that must agree for a resumed run to continue a group.
     static func identity(_ sweep: Sweep, specs: [String]) -> [(String, String)] {
         let o = sweep.options
         return [("specs", specs.joined(separator: ";")), ("shape", sweep.grid.shape.map(String.init).joined(separator: "x")),
@@ -37,25 +38,18 @@ public struct SweepFile: ~Copyable {
                 ("axis_values", sweep.grid.axes.map { $0.map { String($0) }.joined(separator: ",") }.joined(separator: "|"))]
     }
 
-    /// Creates `path` (collective with a communicator), with the grid and empty per-point data.
-    public static func create(_ path: String, models: [Model], provenance: Provenance, sweep: Sweep, specs: [String],
-                              communicator: Communicator?) throws -> SweepFile {
-        let file = try File.create(path, communicator: communicator)
-        let root = file.root
-        try root.setAttribute("platlas_version", platlasVersion)
-        try root.setAttribute("schema_version", resultSchemaVersion)
-        try root.setAttribute("created", ResultFile.utcNow())
-        try root.setAttribute("command", provenance.command)
-        try root.setAttribute("ranks", provenance.ranks)
-        try root.setAttribute("complete", 0)
-        try ModelFile.write(models, into: root, group: "/model")
-        let g = try root.createGroup("sweep")
+    /// Creates the group `name` in `parent` (collective with a communicator), with the grid
+    /// and empty per-point data, and flushes the file.
+    public static func create(in parent: borrowing Group, name: String, sweep: Sweep, specs: [String],
+                              communicator: Communicator?) throws -> SweepGroup {
+        let g = try parent.createGroup(name)
         for (key, value) in identity(sweep, specs: specs) { try g.setAttribute(key, value) }
         if case .stack = sweep.source { try g.setAttribute("kind", "stack") } else { try g.setAttribute("kind", "parameters") }
         let n = sweep.grid.count, m = sweep.dimension, axes = sweep.grid.axes.count
-        let h = models[0].shallowForm().hiddenCount
+        let h = sweep.firstModel.shallowForm().hiddenCount
         try g.setAttribute("dimension", m)
         try g.setAttribute("hidden_units", h)
+        try g.setAttribute("complete", 0)
         try g.writeDataset("parameter_values", (0..<n).flatMap { sweep.grid.values(of: $0) }, shape: [n, axes])
         for (a, values) in sweep.grid.axes.enumerated() { try g.writeDataset("axis_\(a)", values, shape: [values.count]) }
         for name in ["done", "marginal_any"] { try g.createDataset(name, type: .uint8, shape: [n]).close() }
@@ -79,27 +73,30 @@ public struct SweepFile: ~Copyable {
         let w = RegionCode.wordCount(h)
         try c.createDataset("regions", type: .uint64, shape: [0, w], maxShape: [nil, w], chunk: [1024, w]).close()
         try c.close()
-        try g.close()
-        try file.flush()
-        return SweepFile(file: file, path: path, communicator: communicator, dimension: m, hiddenUnits: h, count: n,
-                         orbitRows: rows, spectrum: o.spectrum)
+        try g.flushFile()
+        return SweepGroup(group: g, communicator: communicator, dimension: m, hiddenUnits: h, count: n,
+                          orbitRows: rows, spectrum: o.spectrum)
     }
 
-    /// Reopens an interrupted file for `--resume` (collective) and reads its completed points.
-    /// Throws `SweepInputError` if the file belongs to another sweep or is already complete.
-    public static func resume(_ path: String, sweep: Sweep, specs: [String], communicator: Communicator?,
-                              completed points: inout [SweepPoint]) throws -> SweepFile {
-        guard File.isHDF5(path) else { throw SweepInputError("--resume: '\(path)' is not an HDF5 file") }
-        let file = try File.open(path, mode: .readWrite, communicator: communicator)
-        let root = file.root
-        guard root.isGroup("sweep") else { throw SweepInputError("--resume: '\(path)' holds no /sweep") }
-        guard (try? root.attributeInt("complete")) != 1 else { throw SweepInputError("--resume: '\(path)' is already complete") }
-        let g = try root.openGroup("sweep")
+    /// Reopens the group `name` of an interrupted run (collective) and reads its completed
+    /// points. Throws `SweepInputError` (its message starting with `source`, e.g. "--resume:
+    /// 'F.h5'") if the group is missing or belongs to another sweep. A group already marked
+    /// complete is refused, unless `reopenComplete`: then its bifurcation table is dropped and
+    /// it is continued like any other (every point done, so nothing is computed again).
+    public static func resume(in parent: borrowing Group, name: String, sweep: Sweep, specs: [String], communicator: Communicator?,
+                              source: String, reopenComplete: Bool = false, completed points: inout [SweepPoint]) throws -> SweepGroup {
+        guard parent.isGroup(name) else { throw SweepInputError("\(source) holds no /\(name)") }
+        let g = try parent.openGroup(name)
         for (key, value) in identity(sweep, specs: specs) {
             let stored = (try? g.attributeString(key)) ?? "(missing)"
             guard stored == value else {
-                throw SweepInputError("--resume: '\(path)' is another sweep (\(key) is \(stored), this run has \(value))")
+                throw SweepInputError("\(source) is another sweep (\(key) is \(stored), this run has \(value))")
             }
+        }
+        if g.hasAttribute("complete"), try g.attributeInt("complete") == 1 {
+            guard reopenComplete else { throw SweepInputError("\(source) is already complete") }
+            if g.exists("bifurcations") { try g.remove("bifurcations") }
+            try g.setAttribute("complete", 0)
         }
         let m = try g.attributeInt("dimension"), h = try g.attributeInt("hidden_units")
         let n = sweep.grid.count
@@ -144,15 +141,15 @@ public struct SweepFile: ~Copyable {
                     candidates: Int(candidates[i]), seeds: Int(seeds[i]), seconds: seconds[i]))
             }
         }
-        try g.close()
-        try root.setAttribute("resumed", 1)
-        return SweepFile(file: file, path: path, communicator: communicator, dimension: m, hiddenUnits: h, count: n,
-                         orbitRows: rows, spectrum: o.spectrum)
+        try g.setAttribute("resumed", 1)
+        return SweepGroup(group: g, communicator: communicator, dimension: m, hiddenUnits: h, count: n,
+                          orbitRows: rows, spectrum: o.spectrum)
     }
 
-    /// Appends finished points: collective, every rank passes its own (possibly none).
+    /// Appends finished points: collective, every rank passes its own (possibly none). Their
+    /// cycles go after the rows already written, each rank's after those of the ranks before
+    /// it; the `done` flags are written (and the file flushed) last.
     public func append(_ local: [SweepPoint]) throws {
-        let m = dimension, w = RegionCode.wordCount(hiddenUnits)
         let myCycles = local.reduce(0) { $0 + $1.cycles.count }
         let myRows = local.reduce(0) { $0 + $1.cycles.reduce(0) { $0 + $1.order } }
         var cycleBase = 0, rowBase = 0, totalCycles = myCycles, totalRows = myRows
@@ -164,57 +161,21 @@ public struct SweepFile: ~Copyable {
                 totalCycles += all[2 * r]; totalRows += all[2 * r + 1]
             }
         }
-        let root = file.root
-        let oldCycles = try root.openDataset("sweep/cycles/order").extent().shape[0]
-        let oldRows = try root.openDataset("sweep/cycles/points").extent().shape[0]
-        let firstCycle = oldCycles + cycleBase, firstRow = oldRows + rowBase
-        // Cycle tables.
-        var point: [Int64] = [], order: [Int64] = [], unstable: [Int64] = [], pointOffset: [Int64] = []
-        var stability: [UInt8] = [], marginal: [UInt8] = [], residual: [Double] = [], eigen: [Double] = []
-        var coordinates: [Double] = [], regions: [UInt64] = []
-        var cycleOffset: [Int] = []
-        var row = firstRow
-        for p in local {
-            cycleOffset.append(firstCycle + point.count)
-            for c in p.cycles {
-                point.append(Int64(p.index)); order.append(Int64(c.order)); unstable.append(Int64(c.unstableDimension))
-                pointOffset.append(Int64(row)); row += c.order
-                stability.append(UInt8(Self.stabilityCodes.firstIndex(of: c.stability)!)); marginal.append(c.isMarginal ? 1 : 0)
-                residual.append(c.residual)
-                for j in 0..<m {
-                    let e = j < c.eigenvalues.count ? c.eigenvalues[j] : Complex(.nan, .nan)
-                    eigen += [e.real, e.imaginary]
-                }
-                for z in c.points { coordinates += z }
-                for r in c.regions { regions += r.words }
-            }
-        }
-        func extendAndWrite<T: HDF5Scalar>(_ name: String, _ values: [T], rows total: Int, start: Int, width: [Int]) throws {
-            let d = try root.openDataset("sweep/cycles/" + name)
-            let old = try d.extent().shape[0]
-            try d.extend(to: [old + total] + width)
-            try d.write(values, start: [start] + width.map { _ in 0 }, count: [values.count / max(width.reduce(1, *), 1)] + width)
-            try d.close()
-        }
-        try extendAndWrite("point", point, rows: totalCycles, start: firstCycle, width: [])
-        try extendAndWrite("order", order, rows: totalCycles, start: firstCycle, width: [])
-        try extendAndWrite("unstable_dimension", unstable, rows: totalCycles, start: firstCycle, width: [])
-        try extendAndWrite("point_offset", pointOffset, rows: totalCycles, start: firstCycle, width: [])
-        try extendAndWrite("stability", stability, rows: totalCycles, start: firstCycle, width: [])
-        try extendAndWrite("marginal", marginal, rows: totalCycles, start: firstCycle, width: [])
-        try extendAndWrite("residual", residual, rows: totalCycles, start: firstCycle, width: [])
-        try extendAndWrite("eigenvalues", eigen, rows: totalCycles, start: firstCycle, width: [m, 2])
-        try extendAndWrite("points", coordinates, rows: totalRows, start: firstRow, width: [m])
-        try extendAndWrite("regions", regions, rows: totalRows, start: firstRow, width: [w])
+        let oldCycles = try group.openDataset("cycles/order").extent().shape[0]
+        let oldRows = try group.openDataset("cycles/points").extent().shape[0]
+        let rows = CycleRows(local, dimension: dimension, firstCycle: oldCycles + cycleBase, firstRow: oldRows + rowBase)
+        try write(rows, firstCycle: oldCycles + cycleBase, firstRow: oldRows + rowBase,
+                  cycleExtent: oldCycles + totalCycles, rowExtent: oldRows + totalRows)
         // Per-point data: independent writes of each rank's own points; `done` last.
+        let m = dimension
         func perPoint<T: HDF5Scalar>(_ name: String, _ value: (Int, SweepPoint) -> [T], width: [Int] = []) throws {
-            let d = try root.openDataset("sweep/" + name)
+            let d = try group.openDataset(name)
             for (k, p) in local.enumerated() {
                 try d.write(value(k, p), start: [p.index] + width.map { _ in 0 }, count: [1] + width, collective: false)
             }
             try d.close()
         }
-        try perPoint("cycle_offset") { k, _ in [Int64(cycleOffset[k])] }
+        try perPoint("cycle_offset") { k, _ in [rows.cycleOffset[k]] }
         try perPoint("cycle_count") { _, p in [Int64(p.cycles.count)] }
         try perPoint("attractor_count") { _, p in [Int64(p.attractorCount)] }
         try perPoint("bounded_orbits") { _, p in [Int64(p.boundedOrbits)] }
@@ -226,16 +187,57 @@ public struct SweepFile: ~Copyable {
         try perPoint("marginal_any") { _, p in [UInt8(p.cycles.contains { $0.isMarginal } ? 1 : 0)] }
         if spectrum { try perPoint("spectrum", { _, p in p.spectrum.count == m ? p.spectrum : [Double](repeating: .nan, count: m) }, width: [m]) }
         if orbitRows > 0 { try perPoint("orbit", { _, p in p.orbit.flatMap { $0 } }, width: [orbitRows, m]) }
-        try file.flush()
+        try group.flushFile()
         try perPoint("done") { _, _ in [UInt8(1)] }
-        try file.flush()
+        try group.flushFile()
     }
 
-    /// Writes the bifurcation table, sets `complete` to 1 and closes the file (collective;
-    /// every rank passes the same table).
-    public consuming func finish(bifurcations: [Bifurcation]) throws {
-        let root = file.root
-        let g = try root.createGroup("sweep/bifurcations")
+    /// Writes `rows` at table row `firstCycle` and cycle-point row `firstRow` after setting the
+    /// tables' lengths to `cycleExtent` and `rowExtent` (collective; every rank passes the same
+    /// extents and its own rows, which must not overlap another rank's).
+    func write(_ rows: CycleRows, firstCycle: Int, firstRow: Int, cycleExtent: Int, rowExtent: Int) throws {
+        func put<T: HDF5Scalar>(_ name: String, _ values: [T], start: Int, extent: Int, width: [Int] = []) throws {
+            let d = try group.openDataset("cycles/" + name)
+            try d.extend(to: [extent] + width)
+            try d.write(values, start: [start] + width.map { _ in 0 }, count: [values.count / max(width.reduce(1, *), 1)] + width)
+            try d.close()
+        }
+        try put("point", rows.point, start: firstCycle, extent: cycleExtent)
+        try put("order", rows.order, start: firstCycle, extent: cycleExtent)
+        try put("unstable_dimension", rows.unstableDimension, start: firstCycle, extent: cycleExtent)
+        try put("point_offset", rows.pointOffset, start: firstCycle, extent: cycleExtent)
+        try put("stability", rows.stability, start: firstCycle, extent: cycleExtent)
+        try put("marginal", rows.marginal, start: firstCycle, extent: cycleExtent)
+        try put("residual", rows.residual, start: firstCycle, extent: cycleExtent)
+        try put("eigenvalues", rows.eigenvalues, start: firstCycle, extent: cycleExtent, width: [dimension, 2])
+        try put("points", rows.coordinates, start: firstRow, extent: rowExtent, width: [dimension])
+        try put("regions", rows.regions, start: firstRow, extent: rowExtent, width: [RegionCode.wordCount(hiddenUnits)])
+    }
+
+    /// Rewrites the cycle tables and `cycle_offset` with the cycles of `points` (every point of
+    /// the grid, in index order) in point order, dropping rows of interrupted rounds. Each rank
+    /// writes the rows of a contiguous share of the points.
+    func rewriteInPointOrder(_ points: [SweepPoint]) throws {
+        precondition(points.count == count && points.indices.allSatisfy { points[$0].index == $0 }, "every point, in order")
+        let rank = communicator?.rank ?? 0, size = communicator?.size ?? 1
+        let low = rank * count / size, high = (rank + 1) * count / size
+        func rowCount(_ p: SweepPoint) -> Int { p.cycles.reduce(0) { $0 + $1.order } }
+        let firstCycle = points[..<low].reduce(0) { $0 + $1.cycles.count }
+        let firstRow = points[..<low].reduce(0) { $0 + rowCount($1) }
+        let rows = CycleRows(Array(points[low..<high]), dimension: dimension, firstCycle: firstCycle, firstRow: firstRow)
+        try write(rows, firstCycle: firstCycle, firstRow: firstRow, cycleExtent: points.reduce(0) { $0 + $1.cycles.count },
+                  rowExtent: points.reduce(0) { $0 + rowCount($1) })
+        let d = try group.openDataset("cycle_offset")
+        try d.write(rows.cycleOffset, start: [low], count: [high - low])
+        try d.close()
+    }
+
+    /// Writes the bifurcation table, sets the group's `complete` to 1 and closes the group
+    /// (collective; every rank passes the same table). With `points` (every point of the grid,
+    /// in index order) the cycle tables are first rewritten in point order.
+    public consuming func finish(points: [SweepPoint]?, bifurcations: [Bifurcation]) throws {
+        if let points { try rewriteInPointOrder(points) }
+        let g = try group.createGroup("bifurcations")
         let b = bifurcations.count
         try g.writeDataset("between", bifurcations.flatMap { [Int64($0.between.0), Int64($0.between.1)] }, shape: [b, 2])
         try g.writeDataset("axis", bifurcations.map { Int64($0.axis) }, shape: [b])
@@ -244,16 +246,112 @@ public struct SweepFile: ~Copyable {
         try g.writeDataset("refined", bifurcations.map { UInt8($0.refined ? 1 : 0) }, shape: [b])
         try g.writeStrings("type", bifurcations.map(\.type.rawValue))
         try g.close()
-        try root.setAttribute("complete", 1)
+        try group.setAttribute("complete", 1)
+        try group.close()
+    }
+
+    /// Closes the group without marking it complete (it can be resumed). Collective.
+    public consuming func close() throws { try group.close() }
+}
+
+/// The rows of the `cycles/*` tables for some points, in their order, the first cycle at table
+/// row `firstCycle` and its first point at cycle-point row `firstRow`.
+struct CycleRows {
+    var point: [Int64] = [], order: [Int64] = [], unstableDimension: [Int64] = [], pointOffset: [Int64] = []
+    var stability: [UInt8] = [], marginal: [UInt8] = [], residual: [Double] = [], eigenvalues: [Double] = []
+    var coordinates: [Double] = [], regions: [UInt64] = []
+    /// Per point: the table row of its first cycle.
+    var cycleOffset: [Int64] = []
+
+    init(_ points: [SweepPoint], dimension m: Int, firstCycle: Int, firstRow: Int) {
+        var row = firstRow
+        for p in points {
+            cycleOffset.append(Int64(firstCycle + point.count))
+            for c in p.cycles {
+                point.append(Int64(p.index)); order.append(Int64(c.order)); unstableDimension.append(Int64(c.unstableDimension))
+                pointOffset.append(Int64(row)); row += c.order
+                stability.append(UInt8(SweepGroup.stabilityCodes.firstIndex(of: c.stability)!)); marginal.append(c.isMarginal ? 1 : 0)
+                residual.append(c.residual)
+                for j in 0..<m {
+                    let e = j < c.eigenvalues.count ? c.eigenvalues[j] : Complex(.nan, .nan)
+                    eigenvalues += [e.real, e.imaginary]
+                }
+                for z in c.points { coordinates += z }
+                for r in c.regions { regions += r.words }
+            }
+        }
+    }
+}
+
+/// The resumable HDF5 file of `platlas sweep --output` (`/sweep`, docs/hdf5-schema.md).
+///
+/// Unlike other result files it is written under its **final name** from the start, so that an
+/// interrupted job can be resumed: the root attribute `complete` is 0 until `finish` sets it to
+/// 1. The group `/sweep` is a `SweepGroup`.
+public struct SweepFile: ~Copyable {
+    public let file: File
+    public let path: String
+    let sweep: SweepGroup
+
+    /// Creates `path` (collective with a communicator), with the grid and empty per-point data.
+    public static func create(_ path: String, models: [Model], provenance: Provenance, sweep: Sweep, specs: [String],
+                              communicator: Communicator?) throws -> SweepFile {
+        let file = try File.create(path, communicator: communicator)
+        let root = file.root
+        try ResultFile.writeFrame(into: root, models: models, provenance: provenance)
+        try root.setAttribute("complete", 0)
+        let group = try SweepGroup.create(in: root, name: "sweep", sweep: sweep, specs: specs, communicator: communicator)
+        return SweepFile(file: file, path: path, sweep: group)
+    }
+
+    /// Reopens an interrupted file for `--resume` (collective) and reads its completed points.
+    /// Throws `SweepInputError` if the file belongs to another sweep or is already complete.
+    public static func resume(_ path: String, sweep: Sweep, specs: [String], communicator: Communicator?,
+                              completed points: inout [SweepPoint]) throws -> SweepFile {
+        guard File.isHDF5(path) else { throw SweepInputError("--resume: '\(path)' is not an HDF5 file") }
+        let file = try File.open(path, mode: .readWrite, communicator: communicator)
+        let root = file.root
+        guard root.isGroup("sweep") else { throw SweepInputError("--resume: '\(path)' holds no /sweep") }
+        guard (try? root.attributeInt("complete")) != 1 else { throw SweepInputError("--resume: '\(path)' is already complete") }
+        let group = try SweepGroup.resume(in: root, name: "sweep", sweep: sweep, specs: specs, communicator: communicator,
+                                          source: "--resume: '\(path)'", completed: &points)
+        try root.setAttribute("resumed", 1)
+        return SweepFile(file: file, path: path, sweep: group)
+    }
+
+    /// Appends finished points: collective, every rank passes its own (possibly none).
+    public func append(_ local: [SweepPoint]) throws { try sweep.append(local) }
+
+    /// Writes the bifurcation table, sets `complete` to 1 and closes the file (collective;
+    /// every rank passes the same table). With `points` (every point of the grid, in index
+    /// order) the cycle tables are rewritten in point order first.
+    public consuming func finish(points: [SweepPoint]? = nil, bifurcations: [Bifurcation]) throws {
+        try sweep.finish(points: points, bifurcations: bifurcations)
+        try file.root.setAttribute("complete", 1)
         try file.close()
     }
 
     /// Closes without marking the file complete (it can be resumed).
-    public consuming func close() throws { try file.close() }
+    public consuming func close() throws {
+        try sweep.close()
+        try file.close()
+    }
 }
 
 /// `--json` output of a sweep.
 public enum SweepOutput {
+    /// The `stats` of `--json`: what this run did (`computed` counts the points of blocks
+    /// recomputed after an interruption, `resumed` the points read back).
+    public static func stats(_ outcome: SweepOutcome, ranks: Int, warmStart: Bool, seconds: Double) -> [(String, JSONOutput)] {
+        let computed = outcome.computed
+        return [
+            ("points", .integer(outcome.points.count)), ("computed", .integer(computed.count)), ("resumed", .integer(outcome.resumed)),
+            ("ranks", .integer(ranks)), ("warm_start", .bool(warmStart)), ("candidates", .integer(computed.reduce(0) { $0 + $1.candidates })),
+            ("seeded_points", .integer(computed.filter { $0.seeds > 0 }.count)),
+            ("seconds", .number(seconds)), ("points_per_second", .number(Double(computed.count) / max(seconds, 1e-9))),
+        ]
+    }
+
     /// `{"grid": [{"values", "cycles": [{"order", "stability", "unstable_dimension", "points"}],
     /// "lyapunov", "attractors", ...}], "bifurcations": [{"between", "type", "value", ...}],
     /// "stats": {...}}`, grid points in row-major order.
