@@ -7,9 +7,10 @@ RESULT.h5 is what `platlas run` (or `platlas cycles --output`) writes, or what `
 writes (one panel per task under /tasks/<i>). Needs h5py, numpy and matplotlib; draws without
 a display (matplotlib's Agg backend). Prints one line per panel and the figure's path.
 
-Each kind of analysis has its own section below (a function `draw_<kind>`): cycles and sweeps
-(a 1D sweep as an orbit diagram with its Lyapunov exponent, a 2D sweep as a chart); groups the
-example does not draw yet (manifolds) are skipped.
+Each kind of analysis has its own section below (a function `draw_<kind>`): cycles, sweeps
+(a 1D sweep as an orbit diagram with its Lyapunov exponent, a 2D sweep as a chart) and
+manifolds (`platlas manifold --output`, or the manifold and basins analyses of a run: the
+sample points of every manifold in the first two coordinates, with the saddle).
 """
 import sys
 
@@ -69,10 +70,46 @@ def draw_cycles(ax, group, title):
     return f"{title}: {len(cycles)} cycles (orders {orders})"
 
 
+MANIFOLD_COLOUR = {"stable": "tab:blue", "unstable": "tab:red"}
+
+
+def read_manifold(group):
+    """One /manifolds/<name> group (docs/hdf5-schema.md, "Manifolds"): its sample points, the
+    saddle, and the sheets (sheet i's support points are rows offsets[i]:offsets[i+1])."""
+    sheets = group["sheets"]
+    offsets = sheets["support_offsets"][()]
+    return {
+        "kind": group.attrs["kind"],
+        "dimension": int(group.attrs["dimension"]),
+        "points": group["points"][()],  # (n, M): the polyline sampled, or the support points
+        "saddle": group["saddle_points"][()],
+        "sheets": len(offsets) - 1,
+        "regions": len({bytes(r) for r in sheets["region"][()]}),
+        "delta_sigma": float(group.attrs["delta_sigma"]),
+    }
+
+
 def draw_manifolds(ax, group, title):
-    """Section: manifolds (not drawn by this example yet; the layout is in docs/hdf5-schema.md,
-    "Manifolds")."""
-    raise NotImplementedError
+    """Section: manifolds. Every manifold of the /manifolds group: its sample points in the first
+    two coordinates (stable blue, unstable red; a projection for M > 2), the saddle's points as
+    black crosses. The sheets are written rank after rank, each rank's in region order: sort by
+    the region codes where order matters."""
+    lines = []
+    for name in sorted(group):
+        m = read_manifold(group[name])
+        p = m["points"]
+        y = p[:, 1] if p.shape[1] > 1 else np.zeros(len(p))
+        ax.scatter(p[:, 0], y, s=0.5, color=MANIFOLD_COLOUR.get(m["kind"], "black"), label=f"{name} (d = {m['dimension']})")
+        lines.append(f"{name}: {m['sheets']} sheets in {m['regions']} regions, {len(p)} points, "
+                     f"Delta_sigma {m['delta_sigma']:.3f}")
+    for name in sorted(group):
+        s = group[name]["saddle_points"][()]
+        ax.scatter(s[:, 0], s[:, 1] if s.shape[1] > 1 else np.zeros(len(s)), marker="x", color="black", zorder=3)
+    ax.set_xlabel("z1")
+    ax.set_ylabel("z2")
+    ax.set_title(f"{title}: {len(lines)} manifolds", fontsize=9)
+    ax.legend(fontsize=7, markerscale=10)
+    return f"{title}: " + "; ".join(lines)
 
 
 def read_sweep(group):
@@ -134,7 +171,10 @@ def draw_sweep(ax, group, title):
 
 
 # Which analyses this example draws: the kind (as `/job/kinds` lists it) and its section.
-SECTIONS = [("cycles", draw_cycles), ("sweep", draw_sweep)]  # later: ("manifold", draw_manifolds)
+SECTIONS = [("cycles", draw_cycles), ("sweep", draw_sweep), ("manifolds", draw_manifolds)]
+# Kinds of a run's analyses that write into a shared group: manifold and basins analyses write
+# /manifolds/<name> (drawn once, all manifolds in one panel).
+SHARED_GROUP = {"manifold": "manifolds", "basins": "manifolds"}
 
 
 def analyses(run):
@@ -144,7 +184,12 @@ def analyses(run):
     kinds = dict(SECTIONS)
     if "job" in run and "kinds" in run["job"]:
         labels = run["job"]["analyses"][()].astype(str)
-        pairs = zip(labels, run["job"]["kinds"][()].astype(str))
+        pairs = []
+        for label, kind in zip(labels, run["job"]["kinds"][()].astype(str)):
+            shared = SHARED_GROUP.get(kind)
+            pair = (shared, shared) if shared else (label, kind)
+            if pair not in pairs:
+                pairs.append(pair)
     else:
         pairs = ((name, name) for name, _ in SECTIONS)
     return [(name, kind) for name, kind in pairs if kind in kinds and name in run]

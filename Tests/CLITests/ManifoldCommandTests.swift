@@ -172,6 +172,26 @@ struct ManifoldCommandTests {
         #expect(notCheckpoint.status == 2 && notCheckpoint.stderr.contains("is not a manifold checkpoint"), "\(notCheckpoint.stderr)")
     }
 
+    /// The postprocessing example (docs/postprocessing.md) draws a manifold file headless and
+    /// reports what the command itself reported.
+    @Test func postprocessingExampleDrawsManifolds() throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = try write(Self.saddleB, in: dir)
+        let result = try CLI.run(["manifold", model, "--cycle", "0", "--kind", "both", "--json", "--output", dir + "/m.h5"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try #require(CLI.json(result) as? [String: Any])
+        let script = CLI.repository + "/scripts/postprocess-example.py"
+        let (drawn, text) = try CLI.python("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
+                                           [script, dir + "/m.h5", dir + "/m.png"])
+        #expect(drawn == 0, "\(text)")
+        for m in summary["manifolds"] as! [[String: Any]] {
+            let line = "\(m["name"]!): \(m["sheets"]!) sheets in \(m["regions"]!) regions, \(m["points"]!) points, Delta_sigma \(String(format: "%.3f", m["delta_sigma"] as! Double))"
+            #expect(text.contains(line), "expected '\(line)' in: \(text)")
+        }
+        #expect(FileManager.default.fileExists(atPath: dir + "/m.png"))
+    }
+
     @Test func badInputsExitTwoWithAMessage() throws {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
