@@ -175,7 +175,8 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
                 }
                 let context = AnalysisRunContext(model: models[0], collective: MPICycleCollective(world), log: log,
                                                  communicator: communicator, sweeps: MPISweepExecutor(world),
-                                                 resumingFrom: continuing && i == completed ? partial : nil)
+                                                 resumingFrom: continuing && i == completed ? partial : nil,
+                                                 manifolds: MPIManifoldExecutor(world))
                 log("\(position): \(analysis.kind) (\(spec.path):\(analysis.line ?? 0)) -> /\(analysis.group)")
                 let t0 = ContinuousClock.now
                 let outcome = try analysis.configuration.run(context, into: file.root, group: analysis.group)

@@ -165,6 +165,28 @@ else
 fi
 manifold_case duffing jobs/models/duffing.json --allow-non-invertible --max-iterations 80
 
+# 5b. A job spec's [[manifold]] analysis spreads its regions over the job's ranks too: the
+#     same manifolds on 1, 2 and 4 ranks, and the same as the manifold command's.
+cat >"$work/manifold-spec.toml" <<SPEC
+name = "duffing-manifold"
+model = "$PWD/jobs/models/duffing.json"
+[[manifold]]
+cycle = 1
+kind = "both"
+allow_non_invertible = true
+max_iterations = 80
+SPEC
+for np in 1 2 4; do
+    if ! mpirun --oversubscribe -np "$np" "$platlas" run "$work/manifold-spec.toml" --output "$work/spec-np$np.h5" \
+        >/dev/null 2>"$work/spec-np$np.log"; then
+        fail "job spec manifold on $np ranks:"$'\n'"$(tail -3 "$work/spec-np$np.log")"
+    fi
+done
+for pair in "spec-np1 spec-np2" "spec-np1 spec-np4" "duffing-np1 spec-np4"; do
+    set -- $pair
+    if out=$(/usr/bin/python3 scripts/compare-manifolds.py "$work/$1.h5" "$work/$2.h5"); then pass; else fail "$out"; fi
+done
+
 # 6. Kill and resume: a 4-rank run with a checkpoint every 2 rounds is killed (SIGTERM to
 #    mpirun) as soon as its first checkpoint exists (after round 2 of 8), resumed on 4 ranks, and must end with the
 #    manifold of an uninterrupted run. The model has a 24-dimensional stable manifold

@@ -182,6 +182,40 @@ public struct SaddleSetup: Sendable {
         return ManifoldRun(cycles: cycles, saddle: chosen, index: index, box: box, results: results)
     }
 
+    /// The manifolds of one saddle built over ranks by `executor`: each rank holds its share.
+    public struct SharedManifoldRun {
+        public var cycles: [Cycle]
+        public var saddle: Cycle
+        public var index: Int?
+        public var box: Box
+        public var results: [(share: ManifoldShare, name: String)]
+
+        /// Writes `/manifolds/<name>` for each, every rank its own rows (collective).
+        public func write(into root: borrowing Group, analysis: String? = nil) throws {
+            for r in results {
+                try SaddleSetup.checkFree(root, "manifolds/\(r.name)")
+                try ManifoldOutput.write(r.share.manifold, name: r.name, saddleIndex: index, deltaSigma: r.share.deltaSigma, part: r.share.part, into: root)
+                if let analysis { try SaddleSetup.mark(root, "manifolds/\(r.name)", analysis) }
+            }
+        }
+
+        public func json() -> JSONOutput {
+            .array(results.map { ManifoldOutput.json($0.share.manifold, name: $0.name, saddleIndex: index, deltaSigma: $0.share.deltaSigma, totals: $0.share.totals) })
+        }
+    }
+
+    public func sharedManifolds(model: Model, kinds: [ManifoldKind], method: ManifoldMethod?, supportPoints: Int?,
+                                allowNonInvertible: Bool, executor: any ManifoldExecutor, log: Log) throws -> SharedManifoldRun {
+        let form = model.shallowForm()
+        let (cycles, chosen, index) = try resolve(model: model, log: log)
+        let box = try box(for: chosen, cycles: cycles, form: form)
+        let builders = try kinds.map { try builder(form: form, cycle: chosen, kind: $0, box: box, method: method, supportPoints: supportPoints) }
+        let shares = try executor.build(builders, log: log)
+        for s in shares { try checkInvertible(s.manifold, allowNonInvertible: allowNonInvertible) }
+        return SharedManifoldRun(cycles: cycles, saddle: chosen, index: index, box: box,
+                                 results: zip(shares, kinds).map { ($0, Self.manifoldName(index, $1)) })
+    }
+
     // MARK: - basins
 
     /// A basin boundary: what `platlas basins` computes.
