@@ -12,6 +12,41 @@ public enum RegionOwnership: String, Sendable, CaseIterable {
     case block
 }
 
+/// The owner rank of every region: a hash (of the whole code or of its first units), unless
+/// rebalancing moved the region.
+struct RegionOwners {
+    let scheme: RegionOwnership
+    let blockUnits: Int
+    let ranks: Int
+    /// Regions moved away from their first owner.
+    var moved: [RegionCode: Int] = [:]
+
+    static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// The rank a region belongs to before any move.
+    func first(_ r: RegionCode) -> Int {
+        var h: UInt64 = 0x5EED
+        switch scheme {
+        case .hash:
+            for w in r.words { h = Self.mix(h ^ w) }
+        case .block:
+            for (i, w) in r.words.enumerated() {
+                let keep = max(0, min(64, blockUnits - i * 64))
+                let masked = keep == 64 ? w : (keep == 0 ? 0 : w & ((1 << UInt64(keep)) - 1))
+                h = Self.mix(h ^ masked)
+            }
+        }
+        return Int(h % UInt64(ranks))
+    }
+
+    func callAsFunction(_ r: RegionCode) -> Int { moved[r] ?? first(r) }
+}
+
 /// How a manifold construction is spread over the ranks.
 public struct DistributionOptions: Sendable {
     public var ownership = RegionOwnership.hash
@@ -135,9 +170,8 @@ public struct DistributedManifoldRun {
     let log: Log
     var states: [ManifoldState]
     var reports: [DistributionReport]
-    /// Regions that rebalancing moved away from their first owner (the same on every rank).
-    var moved: [RegionCode: Int] = [:]
-    let blockUnits: Int
+    /// Who owns which region (the same on every rank).
+    var owners: RegionOwners
     /// Describes the run, to check that a resumed checkpoint belongs to it.
     let fingerprint: [(String, String)]
 
@@ -154,7 +188,7 @@ public struct DistributedManifoldRun {
         self.fingerprint = fingerprint
         var bits = 0
         while (1 << bits) < 8 * communicator.size { bits += 1 }
-        self.blockUnits = min(form.hiddenCount, options.blockUnits ?? bits)
+        self.owners = RegionOwners(scheme: options.ownership, blockUnits: min(form.hiddenCount, options.blockUnits ?? bits), ranks: communicator.size)
     }
 
     /// The run stopped at `DistributionOptions.haltAtRound`.
@@ -162,31 +196,8 @@ public struct DistributedManifoldRun {
 
     // MARK: Ownership
 
-    static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// The rank a region belongs to before any move.
-    func firstOwner(_ r: RegionCode) -> Int {
-        var h: UInt64 = 0x5EED
-        switch options.ownership {
-        case .hash:
-            for w in r.words { h = Self.mix(h ^ w) }
-        case .block:
-            for (i, w) in r.words.enumerated() {
-                let lo = i * 64
-                let keep = max(0, min(64, blockUnits - lo))
-                let masked = keep == 64 ? w : (keep == 0 ? 0 : w & ((1 << UInt64(keep)) - 1))
-                h = Self.mix(h ^ masked)
-            }
-        }
-        return Int(h % UInt64(world.size))
-    }
-
-    func owner(_ r: RegionCode) -> Int { moved[r] ?? firstOwner(r) }
+    func owner(_ r: RegionCode) -> Int { owners(r) }
+    func firstOwner(_ r: RegionCode) -> Int { owners.first(r) }
 
     // MARK: Running
 
@@ -207,9 +218,8 @@ public struct DistributedManifoldRun {
         states[i].builder.retainRegions { _ in false }
         states[i].pending = [:]
         let all = states[i].builder.initialArrivals()
-        let rank = world.rank
-        let run = self
-        states[i].builder.retainRegions { run.owner($0) == rank }
+        let rank = world.rank, owners = self.owners
+        states[i].builder.retainRegions { owners($0) == rank }
         for (r, list) in all where owner(r) == rank { states[i].pending[r] = list }
     }
 
@@ -412,7 +422,7 @@ public struct DistributedManifoldRun {
         movedBytes += bytes
         try receive(try world.allToAllv(buckets))
         reports[i].exchanges += 1
-        for move in plan { moved[move.region] = move.to == firstOwner(move.region) ? nil : move.to }
+        for move in plan { owners.moved[move.region] = move.to == firstOwner(move.region) ? nil : move.to }
         reports[i].movedRegions += plan.count
         reports[i].rebalancedRounds += 1
     }
