@@ -132,6 +132,9 @@ struct ManifoldState {
     var leftBounds = 0
     var stop = StopReason.complete
     var finished = false
+    /// A region reached its sheet limit at some round (the stop reason is then budget unless a
+    /// limit ends the run first).
+    var sheetLimitReached = false
     /// Counts of this rank's share; examples are kept in `examples` with their generation.
     var report = NonInvertibilityReport()
     var examples: [(generation: Int, region: RegionCode, point: [Double], problem: String)] = []
@@ -331,7 +334,10 @@ public struct DistributedManifoldRun {
         let busiest = try world.allReduce(work, .max)
         let slowest = try world.allReduce(busy, .max), totalBusy = try world.allReduce(busy, .sum)
         states[i].pushed += sums[0]
-        if sums[1] > 0 { states[i].stop = .budget }
+        if sums[1] > 0 {
+            states[i].stop = .budget
+            states[i].sheetLimitReached = true
+        }
         states[i].generation += 1
         reports[i].rounds += 1
         reports[i].bytesPerRound.append(sums[3] + (try world.allReduce(movedBytes, .sum)))

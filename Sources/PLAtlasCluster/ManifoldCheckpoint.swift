@@ -9,8 +9,9 @@ import PLAtlasIO
 /// A checkpoint is a result file (root attributes, `/model`) with a group `/checkpoint`:
 /// attributes `format` ("platlas-manifold-checkpoint"), `format_version`, `ranks`; string
 /// datasets `fingerprint_keys`/`fingerprint_values` (the options the run depends on);
-/// `state` (int64, manifolds x 9: generation, pushed, left_bounds, stop, finished,
-/// no_preimage, several_preimages, singular, folds), `seconds` (float64, per manifold); and
+/// `state` (int64, manifolds x 10: generation, pushed, left_bounds, stop, finished,
+/// no_preimage, several_preimages, singular, folds, sheet_limit_reached), `seconds` (float64,
+/// per manifold); and
 /// every rank's held sheets, pending arrivals and report examples as `ManifoldMessages` words
 /// in `records` (uint64), rank after rank, with `record_counts` (int64, one per writing rank).
 /// Written collectively to a temporary name and renamed, so a killed run leaves the previous
@@ -19,6 +20,7 @@ import PLAtlasIO
 extension DistributedManifoldRun {
     static let checkpointFormat = "platlas-manifold-checkpoint"
     static let stopReasons: [StopReason] = [.complete, .bounds, .iterations, .budget]
+    static let stateColumns = 10
 
     mutating func writeCheckpoint() throws {
         guard let path = options.checkpointPath, let model = checkpointModel else { return }
@@ -38,7 +40,7 @@ extension DistributedManifoldRun {
             let sums = try world.allReduce([state.leftBounds, state.report.noPreimage, state.report.severalPreimages,
                                             state.report.singular, state.report.folds], .sum)
             table += [state.generation, state.pushed, sums[0], Self.stopReasons.firstIndex(of: state.stop)!, state.finished ? 1 : 0,
-                      sums[1], sums[2], sums[3], sums[4]].map(Int64.init)
+                      sums[1], sums[2], sums[3], sums[4], state.sheetLimitReached ? 1 : 0].map(Int64.init)
             let running = !state.finished && constructionStarted != nil ? CycleSearch.seconds(since: constructionStarted!) : 0
             seconds.append(try world.allReduce(state.earlierSeconds + running, .max))
         }
@@ -50,11 +52,11 @@ extension DistributedManifoldRun {
                                          communicator: parallel)
         let g = try file.root.createGroup("checkpoint")
         try g.setAttribute("format", Self.checkpointFormat)
-        try g.setAttribute("format_version", 1)
+        try g.setAttribute("format_version", 2)
         try g.setAttribute("ranks", world.size)
         try g.writeStrings("fingerprint_keys", fingerprint.map(\.0))
         try g.writeStrings("fingerprint_values", fingerprint.map(\.1))
-        try g.writeDataset("state", table, shape: [states.count, 9])
+        try g.writeDataset("state", table, shape: [states.count, Self.stateColumns])
         try g.writeDataset("seconds", seconds, shape: [states.count])
         try g.writeDataset("record_counts", counts.map(Int64.init), shape: [world.size])
         let records = try g.createDataset("records", type: .uint64, shape: [total])
@@ -68,12 +70,13 @@ extension DistributedManifoldRun {
 
     /// Restores the state saved in a checkpoint (written with any number of ranks).
     public mutating func resume(from path: String) throws {
+        var extended = Set<Int>()
         guard FileManager.default.fileExists(atPath: path) else { throw AnalysisInputError("--resume: no such file '\(path)'") }
         let file: File
         do { file = try File.open(path) } catch { throw AnalysisInputError("--resume: '\(path)' is not a readable HDF5 file: \(error)") }
         let g: Group
         do { g = try file.root.openGroup("checkpoint") } catch { throw AnalysisInputError("--resume: '\(path)' is not a manifold checkpoint (no /checkpoint group)") }
-        guard (try? g.attributeString("format")) == Self.checkpointFormat, (try? g.attributeInt("format_version")) == 1 else {
+        guard (try? g.attributeString("format")) == Self.checkpointFormat, (try? g.attributeInt("format_version")) == 2 else {
             throw AnalysisInputError("--resume: '\(path)' is not a manifold checkpoint of this version")
         }
         let keys = try g.readStrings("fingerprint_keys"), values = try g.readStrings("fingerprint_values")
@@ -83,14 +86,32 @@ extension DistributedManifoldRun {
         }
         let (table, shape) = try g.readDataset("state", as: Int64.self)
         let seconds = try g.readDoubles("seconds").values
-        guard shape == [states.count, 9], seconds.count == states.count else { throw AnalysisInputError("--resume: '\(path)' has a damaged state table") }
+        let n = Self.stateColumns
+        guard shape == [states.count, n], seconds.count == states.count else { throw AnalysisInputError("--resume: '\(path)' has a damaged state table") }
         for i in states.indices {
-            let row = table[(9 * i)..<(9 * i + 9)].map(Int.init)
+            let row = table[(n * i)..<(n * i + n)].map(Int.init)
             guard (0..<Self.stopReasons.count).contains(row[3]) else { throw AnalysisInputError("--resume: '\(path)' has a damaged state table") }
             states[i].generation = row[0]
             states[i].pushed = row[1]
             states[i].stop = Self.stopReasons[row[3]]
             states[i].finished = row[4] != 0
+            states[i].sheetLimitReached = row[9] != 0
+            // Limits may differ from the checkpoint's: a run that stopped at a limit continues
+            // when it was raised; a limit below the checkpoint's position cannot be honoured.
+            let limits = states[i].builder.options
+            if states[i].generation > limits.maxIterations {
+                throw AnalysisInputError("--resume: '\(path)' is at round \(states[i].generation) of manifold \(i + 1), beyond --max-iterations \(limits.maxIterations)")
+            }
+            if states[i].pushed > limits.budget {
+                throw AnalysisInputError("--resume: '\(path)' has pushed \(states[i].pushed) points in manifold \(i + 1), beyond the budget \(limits.budget)")
+            }
+            let stoppedAtLimit = (states[i].stop == .iterations && states[i].generation < limits.maxIterations)
+                || (states[i].stop == .budget && !states[i].sheetLimitReached && states[i].pushed < limits.budget)
+            if states[i].finished && stoppedAtLimit {
+                states[i].finished = false
+                states[i].stop = states[i].sheetLimitReached ? .budget : .complete
+                extended.insert(i)
+            }
             // Counts once (on rank 0); examples arrive as records.
             if world.rank == 0 {
                 states[i].leftBounds = row[2]
@@ -127,7 +148,8 @@ extension DistributedManifoldRun {
             states[i].examples = keyed.map(\.element)
         }
         let current = states.firstIndex { !$0.finished }
-        log("resuming \(path): " + (current.map { "manifold \($0 + 1) of \(states.count) at round \(states[$0].generation)" } ?? "every manifold finished"))
+        log("resuming \(path): " + (current.map { "manifold \($0 + 1) of \(states.count) at round \(states[$0].generation)" } ?? "every manifold finished")
+            + (extended.isEmpty ? "" : " (continuing \(extended.sorted().map { "manifold \($0 + 1)" }.joined(separator: ", ")) past the earlier limit)"))
     }
 }
 

@@ -36,7 +36,9 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         stderr. --checkpoint-every N saves the state every N rounds (to --checkpoint F.h5,
         default OUTPUT.checkpoint.h5); --resume F.h5 continues from it, with the same
         options, on any number of ranks, to the same result. The checkpoint is removed once
-        the result is written to --output, unless --keep-checkpoint.
+        the result is written to --output, unless --keep-checkpoint. A kept checkpoint of a
+        run that stopped at --max-iterations continues further when resumed with a higher
+        --max-iterations.
 
         Examples:
           platlas manifold jobs/models/duffing.json --cycle 1 --kind unstable --json
@@ -221,7 +223,8 @@ struct DistributionFlags: ParsableArguments {
         return resume
     }
 
-    /// What a resumed checkpoint must agree on.
+    /// What a resumed checkpoint must agree on (the limits may differ: a run stopped at
+    /// --max-iterations continues when resumed with a higher one).
     static func fingerprint(model: Model, builders: [ManifoldBuilder]) -> [(String, String)] {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for p in model.parameters {
@@ -237,8 +240,6 @@ struct DistributionFlags: ParsableArguments {
             ("bounds", bits(b.options.bounds.lower) + ";" + bits(b.options.bounds.upper)),
             ("method", b.method.rawValue),
             ("support_points", String(b.supportCount)),
-            ("max_iterations", String(b.options.maxIterations)),
-            ("budget", String(b.options.budget)),
             ("seed", String(b.options.seed)),
         ]
     }

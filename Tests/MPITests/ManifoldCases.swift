@@ -8,7 +8,8 @@ import PLAtlasIO
 /// exactly what the serial driver `ManifoldBuilder.run()` gives (sheets bit for bit in region
 /// order, sample points, stop reason, counts, non-invertibility report, Delta_sigma), whatever
 /// the ownership, the exchange limit (forcing many exchanges per round) or rebalancing; and a
-/// run stopped after a checkpoint and resumed ends the same as an uninterrupted one.
+/// run stopped after a checkpoint and resumed ends the same as an uninterrupted one, also when
+/// it had stopped at its iteration limit and is resumed with a higher one.
 enum ManifoldCaseModels {
     /// (label, model file, saddle: the first with this unstable dimension, kinds, allow non-invertible)
     static let cases: [(String, String, Int, [ManifoldKind])] = [
@@ -19,7 +20,7 @@ enum ManifoldCaseModels {
     static func setup() -> SaddleSetup { SaddleSetup { "--" + $0 } }
 
     /// The builders of a case (every rank computes the same).
-    static func builders(_ path: String, unstableDimension: Int, kinds: [ManifoldKind]) throws -> (Model, [ManifoldBuilder]) {
+    static func builders(_ path: String, unstableDimension: Int, kinds: [ManifoldKind], iterations: Int = 60) throws -> (Model, [ManifoldBuilder]) {
         let model = try ModelFile.loadSingle(path)
         let form = model.shallowForm()
         let cycles = try CycleSearch(model: model, options: CycleSearchOptions(maxOrder: 1)).run().cycles
@@ -27,7 +28,7 @@ enum ManifoldCaseModels {
             throw AnalysisInputError("\(path): no saddle with unstable dimension \(unstableDimension)")
         }
         var s = setup()
-        s.maxIterations = 60
+        s.maxIterations = iterations
         let box = try s.box(for: saddle, cycles: cycles, form: form)
         return (model, try kinds.map { try s.builder(form: form, cycle: saddle, kind: $0, box: box, method: nil, supportPoints: nil) })
     }
@@ -116,5 +117,25 @@ var manifoldCases: [TestCase] { [
             do { try other.resume(from: checkpoint) } catch { refused = "\(error)" }
             expect.expect(refused.contains("different run"), "a checkpoint of another run was not refused: '\(refused)'")
         }
+        // A run stopped by its iteration limit (20), resumed with the limit raised to 60, ends as a
+        // run given 60 from the start; a limit below the checkpoint's round is refused.
+        let (_, short) = try ManifoldCaseModels.builders(path, unstableDimension: unstable, kinds: kinds, iterations: 20)
+        var options = plain
+        options.checkpointEvery = 1000   // only the checkpoints of finished manifolds
+        options.checkpointPath = checkpoint
+        var first = DistributedManifoldRun(builders: short, communicator: world, options: options, fingerprint: [("case", label)], log: .silent)
+        first.checkpointModel = model
+        let stopped = try first.run()
+        expect.expect(stopped.allSatisfy { $0.manifold.stopReason == .iterations && $0.manifold.iterations == 20 },
+                      "the short run should stop at its limit: \(stopped.map { ($0.manifold.stopReason, $0.manifold.iterations) })")
+        var extended = DistributedManifoldRun(builders: builders, communicator: world, options: plain, fingerprint: [("case", label)], log: .silent)
+        try extended.resume(from: checkpoint)
+        let got = try extended.run().map { try $0.gathered(world) }
+        for (a, b) in zip(got, expected) { ManifoldCaseModels.compare(a, b, "extended from 20 to 60 rounds: \(a.kind.rawValue)", expect) }
+        let (_, shorter) = try ManifoldCaseModels.builders(path, unstableDimension: unstable, kinds: kinds, iterations: 10)
+        var below = DistributedManifoldRun(builders: shorter, communicator: world, options: plain, fingerprint: [("case", label)], log: .silent)
+        var refusal = ""
+        do { try below.resume(from: checkpoint) } catch { refusal = "\(error)" }
+        expect.expect(refusal.contains("beyond --max-iterations 10"), "a limit below the checkpoint's round was not refused: '\(refusal)'")
     },
 ] }
