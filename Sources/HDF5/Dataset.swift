@@ -210,61 +210,10 @@ public struct Dataset: ~Copyable {
             try H5.setExtent(location.id, shape)
         }
     }
+}
 
-    // MARK: Attributes
-
-    /// Sets (creating or replacing) a scalar float64 attribute. Collective in a parallel file.
-    public func setAttribute(_ name: String, _ value: Double) throws(HDF5Error) {
-        try location.setAttribute(name, [value], shape: [])
-    }
-    /// Sets a scalar int64 attribute.
-    public func setAttribute(_ name: String, _ value: Int) throws(HDF5Error) {
-        try location.setAttribute(name, [value], shape: [])
-    }
-    /// Sets a scalar variable-length UTF-8 string attribute.
-    public func setAttribute(_ name: String, _ value: String) throws(HDF5Error) {
-        try location.setAttribute(name, string: value)
-    }
-    /// Sets a one-dimensional float64 attribute.
-    public func setAttribute(_ name: String, _ values: [Double]) throws(HDF5Error) {
-        try location.setAttribute(name, values, shape: [values.count])
-    }
-    /// Sets a one-dimensional int64 attribute.
-    public func setAttribute(_ name: String, _ values: [Int]) throws(HDF5Error) {
-        try location.setAttribute(name, values, shape: [values.count])
-    }
-    /// Sets a numeric attribute of any supported type and shape (`[]` for a scalar).
-    public func setAttribute<T: HDF5Scalar>(_ name: String, _ values: [T], shape: [Int]) throws(HDF5Error) {
-        try location.setAttribute(name, values, shape: shape)
-    }
-    /// The single numeric value of attribute `name`, as Double.
-    public func attributeDouble(_ name: String) throws(HDF5Error) -> Double {
-        try location.attributeValue(name, as: Double.self)
-    }
-    /// The single numeric value of attribute `name`, as Int.
-    public func attributeInt(_ name: String) throws(HDF5Error) -> Int {
-        try location.attributeValue(name, as: Int.self)
-    }
-    /// The string value of attribute `name`.
-    public func attributeString(_ name: String) throws(HDF5Error) -> String {
-        try location.attributeString(name)
-    }
-    /// All values of numeric attribute `name`, as Doubles.
-    public func attributeDoubles(_ name: String) throws(HDF5Error) -> [Double] {
-        try location.attributeValues(name, as: Double.self).values
-    }
-    /// All values of numeric attribute `name`, as Ints.
-    public func attributeInts(_ name: String) throws(HDF5Error) -> [Int] {
-        try location.attributeValues(name, as: Int.self).values
-    }
-    /// All values of numeric attribute `name`, converted to `T`, with its shape.
-    public func attributeValues<T: HDF5Scalar>(_ name: String, as type: T.Type = T.self) throws(HDF5Error) -> (values: [T], shape: [Int]) {
-        try location.attributeValues(name, as: type)
-    }
-    /// Whether the dataset has attribute `name`.
-    public func hasAttribute(_ name: String) -> Bool { location.hasAttribute(name) }
-    /// Names of the dataset's attributes, sorted.
-    public func attributeNames() throws(HDF5Error) -> [String] { try location.attributeNames() }
+extension Dataset: AttributeHolder {
+    public var attributeTarget: AttributeTarget { AttributeTarget(location: location) }
 }
 
 private func describeBlock(_ start: [Int], _ count: [Int]) -> String {

@@ -103,62 +103,8 @@ public struct Group: ~Copyable {
     public func flushFile() throws(HDF5Error) {
         try inContext("cannot flush the file of '\(path)'") { () throws(HDF5Error) in try H5.flushFile(location.id) }
     }
+}
 
-    // MARK: Attributes
-
-    /// Sets (creating or replacing) a scalar float64 attribute. Collective in a parallel file.
-    /// `H5Acreate2`, `H5Awrite`
-    public func setAttribute(_ name: String, _ value: Double) throws(HDF5Error) {
-        try location.setAttribute(name, [value], shape: [])
-    }
-    /// Sets a scalar int64 attribute.
-    public func setAttribute(_ name: String, _ value: Int) throws(HDF5Error) {
-        try location.setAttribute(name, [value], shape: [])
-    }
-    /// Sets a scalar variable-length UTF-8 string attribute (h5py reads it as `str`).
-    public func setAttribute(_ name: String, _ value: String) throws(HDF5Error) {
-        try location.setAttribute(name, string: value)
-    }
-    /// Sets a one-dimensional float64 attribute.
-    public func setAttribute(_ name: String, _ values: [Double]) throws(HDF5Error) {
-        try location.setAttribute(name, values, shape: [values.count])
-    }
-    /// Sets a one-dimensional int64 attribute.
-    public func setAttribute(_ name: String, _ values: [Int]) throws(HDF5Error) {
-        try location.setAttribute(name, values, shape: [values.count])
-    }
-    /// Sets a numeric attribute of any supported type and shape (`[]` for a scalar).
-    public func setAttribute<T: HDF5Scalar>(_ name: String, _ values: [T], shape: [Int]) throws(HDF5Error) {
-        try location.setAttribute(name, values, shape: shape)
-    }
-
-    /// The single numeric value of attribute `name`, converted to Double. Throws if it is
-    /// absent, not numeric, or has more than one element. `H5Aread`
-    public func attributeDouble(_ name: String) throws(HDF5Error) -> Double {
-        try location.attributeValue(name, as: Double.self)
-    }
-    /// The single numeric value of attribute `name`, converted to Int.
-    public func attributeInt(_ name: String) throws(HDF5Error) -> Int {
-        try location.attributeValue(name, as: Int.self)
-    }
-    /// The string value of attribute `name`; throws if it is absent or numeric.
-    public func attributeString(_ name: String) throws(HDF5Error) -> String {
-        try location.attributeString(name)
-    }
-    /// All values of numeric attribute `name`, flattened, converted to Double.
-    public func attributeDoubles(_ name: String) throws(HDF5Error) -> [Double] {
-        try location.attributeValues(name, as: Double.self).values
-    }
-    /// All values of numeric attribute `name`, flattened, converted to Int.
-    public func attributeInts(_ name: String) throws(HDF5Error) -> [Int] {
-        try location.attributeValues(name, as: Int.self).values
-    }
-    /// All values of numeric attribute `name`, converted to `T`, with the attribute's shape.
-    public func attributeValues<T: HDF5Scalar>(_ name: String, as type: T.Type = T.self) throws(HDF5Error) -> (values: [T], shape: [Int]) {
-        try location.attributeValues(name, as: type)
-    }
-    /// Whether the group has attribute `name`. `H5Aexists`
-    public func hasAttribute(_ name: String) -> Bool { location.hasAttribute(name) }
-    /// Names of the group's attributes, sorted. `H5Aiterate2`
-    public func attributeNames() throws(HDF5Error) -> [String] { try location.attributeNames() }
+extension Group: AttributeHolder {
+    public var attributeTarget: AttributeTarget { AttributeTarget(location: location) }
 }
