@@ -126,24 +126,8 @@ public func lyapunovExponents<Map: TangentMap>(of map: Map, from start: [Double]
                 v[r * k + c] = s
             }
         }
-        // Modified Gram-Schmidt on the columns of v; the diagonal of R goes to the sums.
-        for c in 0..<k {
-            for p in 0..<c {
-                var d = 0.0
-                for r in 0..<m { d += v[r * k + p] * v[r * k + c] }
-                for r in 0..<m { v[r * k + c] -= d * v[r * k + p] }
-            }
-            var n2 = 0.0
-            for r in 0..<m { n2 += v[r * k + c] * v[r * k + c] }
-            let n = n2.squareRoot()
-            sums[c] += Double.log(n)
-            if n > 0 {
-                for r in 0..<m { v[r * k + c] /= n }
-            } else {
-                // A collapsed direction (det J = 0): restart it from a unit vector orthogonal to the rest.
-                for r in 0..<m { v[r * k + c] = r == c ? 1 : 0 }
-            }
-        }
+        // Gram-Schmidt on the columns of v; the diagonal of R goes to the sums.
+        orthonormaliseColumns(&v, rows: m, columns: k) { c, n in sums[c] += Double.log(n) }
         swap(&q, &v)
         swap(&z, &next)
         if escaped(z) { return LyapunovResult(exponents: nan, finalState: z, diverged: true, largestNorm: largestNorm) }
@@ -152,8 +136,10 @@ public func lyapunovExponents<Map: TangentMap>(of map: Map, from start: [Double]
     return LyapunovResult(exponents: exponents, finalState: z, diverged: false, largestNorm: largestNorm)
 }
 
-/// Gram-Schmidt on the columns of a row-major rows x columns matrix.
-func orthonormaliseColumns(_ v: inout [Double], rows m: Int, columns k: Int) {
+/// Modified Gram-Schmidt on the columns of a row-major rows x columns matrix; `norm(c, n)`
+/// receives each column's norm before it is normalised (the diagonal of R). A collapsed
+/// column (norm 0, det J = 0) restarts from the unit vector e_c.
+func orthonormaliseColumns(_ v: inout [Double], rows m: Int, columns k: Int, norm: (Int, Double) -> Void = { _, _ in }) {
     for c in 0..<k {
         for p in 0..<c {
             var d = 0.0
@@ -163,6 +149,7 @@ func orthonormaliseColumns(_ v: inout [Double], rows m: Int, columns k: Int) {
         var n2 = 0.0
         for r in 0..<m { n2 += v[r * k + c] * v[r * k + c] }
         let n = n2.squareRoot()
+        norm(c, n)
         for r in 0..<m { v[r * k + c] = n > 0 ? v[r * k + c] / n : (r == c ? 1 : 0) }
     }
 }
