@@ -47,32 +47,14 @@ struct InfoCommand: ParsableCommand, PreparedCommand {
         for (i, model) in models.enumerated() {
             let form = model.shallowForm()
             let signs = form.determinantSigns(expectedCellCount: model.regionCountUpperBound, seed: seed)
-            var fields: [(String, JSONOutput)] = [
-                ("type", .string(model.kind.rawValue)),
-                ("dimension", .integer(model.dimension)),
-                ("hidden_units", .integer(model.hiddenUnits)),
-            ]
-            if let p = model.activeUnits { fields.append(("active_units", .integer(p))) }
-            fields += [
-                ("hyperplanes", .integer(form.hiddenCount)),
-                ("regions_upper_bound", .number(model.regionCountUpperBound)),
-                ("invertibility", .object([
-                    ("regions_examined", .integer(signs.regionsExamined)),
-                    ("exhaustive", .bool(signs.exhaustive)),
-                    ("det_positive", .integer(signs.positive)),
-                    ("det_negative", .integer(signs.negative)),
-                    ("det_zero", .integer(signs.zero)),
-                    ("smallest_abs_det", .number(signs.smallestMagnitude)),
-                    ("one_sign", .bool(signs.hasOneSign)),
-                ])),
-            ]
+            let fields = ModelFacts.modelFields(model, form) + [("invertibility", .object(ModelFacts.invertibilityFields(signs)))]
             entries.append(.object(fields))
             let prefix = models.count > 1 ? "[\(i)] " : ""
             var line = "\(prefix)\(model.kind.rawValue): M = \(model.dimension), H = \(model.hiddenUnits)"
             if let p = model.activeUnits { line += ", P = \(p)" }
             line += "; at most \(Self.formatCount(model.regionCountUpperBound)) linear regions"
             lines.append(line)
-            let scope = signs.exhaustive ? "all \(signs.regionsExamined) regions" : "\(signs.regionsExamined) sampled regions"
+            let scope = ModelFacts.scope(signs)
             if signs.hasOneSign {
                 lines.append("\(prefix)det J has one sign (\(signs.positive > 0 ? "+" : "-")) over \(scope): invertible there")
             } else {

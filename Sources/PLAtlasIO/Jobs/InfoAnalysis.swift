@@ -36,6 +36,19 @@ public struct InfoAnalysis: AnalysisConfiguration {
         try g.setAttribute("one_sign", signs.hasOneSign ? 1 : 0)
         try g.setAttribute("seed", Int(truncatingIfNeeded: seed))
         try g.close()
+        let fields = ModelFacts.modelFields(model, form) + ModelFacts.invertibilityFields(signs)
+        let scope = ModelFacts.scope(signs)
+        let summary = "/\(group): \(model.kind.rawValue), M = \(model.dimension), H = \(model.hiddenUnits); det J "
+            + (signs.hasOneSign ? "has one sign over \(scope)" : "changes sign over \(scope)")
+        return AnalysisOutcome(summary: summary, json: .object(fields))
+    }
+}
+
+/// The model facts `platlas info` and `[[info]]` report, as JSON fields (the command nests the
+/// invertibility fields under "invertibility", the analysis lists them flat).
+public enum ModelFacts {
+    /// type, dimension, hidden_units, active_units (ALRNN), hyperplanes, regions_upper_bound.
+    public static func modelFields(_ model: Model, _ form: ShallowForm) -> [(String, JSONOutput)] {
         var fields: [(String, JSONOutput)] = [
             ("type", .string(model.kind.rawValue)),
             ("dimension", .integer(model.dimension)),
@@ -45,6 +58,13 @@ public struct InfoAnalysis: AnalysisConfiguration {
         fields += [
             ("hyperplanes", .integer(form.hiddenCount)),
             ("regions_upper_bound", .number(model.regionCountUpperBound)),
+        ]
+        return fields
+    }
+
+    /// The signs of det J over the regions examined.
+    public static func invertibilityFields(_ signs: DeterminantSignReport) -> [(String, JSONOutput)] {
+        [
             ("regions_examined", .integer(signs.regionsExamined)),
             ("exhaustive", .bool(signs.exhaustive)),
             ("det_positive", .integer(signs.positive)),
@@ -53,9 +73,10 @@ public struct InfoAnalysis: AnalysisConfiguration {
             ("smallest_abs_det", .number(signs.smallestMagnitude)),
             ("one_sign", .bool(signs.hasOneSign)),
         ]
-        let scope = signs.exhaustive ? "all \(signs.regionsExamined) regions" : "\(signs.regionsExamined) sampled regions"
-        let summary = "/\(group): \(model.kind.rawValue), M = \(model.dimension), H = \(model.hiddenUnits); det J "
-            + (signs.hasOneSign ? "has one sign over \(scope)" : "changes sign over \(scope)")
-        return AnalysisOutcome(summary: summary, json: .object(fields))
+    }
+
+    /// "all N regions" or "N sampled regions".
+    public static func scope(_ signs: DeterminantSignReport) -> String {
+        signs.exhaustive ? "all \(signs.regionsExamined) regions" : "\(signs.regionsExamined) sampled regions"
     }
 }
