@@ -140,6 +140,12 @@ struct ManifoldState {
     var examples: [(generation: Int, region: RegionCode, point: [Double], problem: String)] = []
     /// Seconds spent before a resume.
     var earlierSeconds = 0.0
+    /// This rank's work units processed, bytes sent and seconds in the work unit (the load report).
+    var workDone = 0
+    var bytesSent = 0
+    var busySeconds = 0.0
+    /// Bytes of regions this rank handed over before the current round (counted into its volume).
+    var movedBytes = 0
 }
 
 /// One rank's part of a finished manifold, with the global figures.
@@ -330,9 +336,9 @@ public struct DistributedManifoldRun {
         for (s, list) in incoming {
             states[i].pending[s] = list.sorted { ($0.source, $0.sequence) < ($1.source, $1.sequence) }.map(\.arrival)
         }
-        let sums = try world.allReduce([roundPushed, dropped, work, sentBytes, remote, arrivals], .sum)
-        let busiest = try world.allReduce(work, .max)
-        let slowest = try world.allReduce(busy, .max), totalBusy = try world.allReduce(busy, .sum)
+        let sums = try world.allReduce([roundPushed, dropped, work, sentBytes + states[i].movedBytes, remote, arrivals], .sum)
+        let largest = try world.allReduce([Double(work), busy], .max), totalBusy = try world.allReduce(busy, .sum)
+        let busiest = Int(largest[0]), slowest = largest[1]
         states[i].pushed += sums[0]
         if sums[1] > 0 {
             states[i].stop = .budget
@@ -340,27 +346,22 @@ public struct DistributedManifoldRun {
         }
         states[i].generation += 1
         reports[i].rounds += 1
-        reports[i].bytesPerRound.append(sums[3] + (try world.allReduce(movedBytes, .sum)))
-        movedBytes = 0
+        reports[i].bytesPerRound.append(sums[3])
+        states[i].movedBytes = 0
         reports[i].remoteArrivals += sums[4]
         reports[i].arrivals += sums[5]
         reports[i].busiestWork += busiest
         reports[i].meanWork += Double(sums[2]) / Double(world.size)
         reports[i].slowestSeconds += slowest
         reports[i].meanSeconds += totalBusy / Double(world.size)
-        localSeconds[i, default: 0] += busy
-        localWork[i, default: 0] += work
-        localBytes[i, default: 0] += sentBytes
+        states[i].busySeconds += busy
+        states[i].workDone += work
+        states[i].bytesSent += sentBytes
     }
 
     /// The model, copied into checkpoints.
     public var checkpointModel: Model?
     var constructionStarted: ContinuousClock.Instant?
-    var localWork: [Int: Int] = [:]
-    var localSeconds: [Int: Double] = [:]
-    /// Bytes of moved regions, counted into the next round's exchange volume.
-    var movedBytes = 0
-    var localBytes: [Int: Int] = [:]
 
     // MARK: Rebalancing
 
@@ -424,8 +425,8 @@ public struct DistributedManifoldRun {
             }
         }
         let bytes = 8 * buckets.reduce(0) { $0 + $1.count }
-        localBytes[i, default: 0] += bytes
-        movedBytes += bytes
+        states[i].bytesSent += bytes
+        states[i].movedBytes += bytes
         try receive(try world.allToAllv(buckets))
         reports[i].exchanges += 1
         for move in plan { owners.moved[move.region] = move.to == firstOwner(move.region) ? nil : move.to }
@@ -457,22 +458,12 @@ public struct DistributedManifoldRun {
         let state = states[i]
         let builder = state.builder
         let rank = world.rank, size = world.size
-        let w = messages.wordsPerCode
         let sheets = builder.heldSheets
         // The polyline's total length, summed in the serial order (it sets the sample spacing).
         var totalLength: Double? = nil
         if builder.method == .polyline {
-            var words: [UInt64] = []
-            for s in sheets { words += s.region.words; words.append(ManifoldBuilder.length(of: s).bitPattern) }
-            let all = size > 1 ? try world.allGatherv(words).values : words
-            var lengths: [(RegionCode, Int, Double)] = []
-            var p = 0
-            while p < all.count {
-                lengths.append((RegionCode(words: Array(all[p..<(p + w)]), count: messages.units)!, lengths.count, Double(bitPattern: all[p + w])))
-                p += w + 1
-            }
-            lengths.sort { ($0.0, $0.1) < ($1.0, $1.1) }
-            totalLength = lengths.reduce(0.0) { $0 + $1.2 }
+            let lengths = try gatherInRegionOrder(sheets.map { ($0.region, [ManifoldBuilder.length(of: $0)]) }, units: messages.units, world: world)
+            totalLength = lengths.reduce(0.0) { $0 + $1.values[0] }
         }
         var points: [[Double]] = []
         var pointRegions: [RegionCode] = []
@@ -518,30 +509,17 @@ public struct DistributedManifoldRun {
         let far = try world.allReduce(points.map { DeltaSigma.distance($0, toCycle: cycle) }.max() ?? 0, .max)
         var deltaSigma: DeltaSigma? = nil
         if far > 0 && options.deltaSigma != nil {
-            var words: [UInt64] = []
-            for (x, r) in zip(points, pointRegions) where DeltaSigma.isInside(x, cycle: cycle, far: far, options: deltaOptions) {
-                words += r.words
-                ManifoldMessages.appendDoubles(x, to: &words)
-            }
-            let all = size > 1 ? try world.allGatherv(words).values : words
-            let m = messages.dimension
-            var inside: [(RegionCode, Int, [Double])] = []
-            var p = 0
-            while p < all.count {
-                inside.append((RegionCode(words: Array(all[p..<(p + w)]), count: messages.units)!, inside.count,
-                               all[(p + w)..<(p + w + m)].map { Double(bitPattern: $0) }))
-                p += w + m
-            }
-            inside.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+            let mine = zip(points, pointRegions).filter { DeltaSigma.isInside($0.0, cycle: cycle, far: far, options: deltaOptions) }
+            let inside = try gatherInRegionOrder(mine.map { ($0.1, $0.0) }, units: messages.units, world: world)
             deltaSigma = try DeltaSigma.compute(saddle: builder.saddle, kind: builder.options.kind, form: builder.form, far: far,
-                                                inside: inside.map(\.2), options: deltaOptions, sharing: MPIWorkSharing(world))
+                                                inside: inside.map(\.values), options: deltaOptions, sharing: MPIWorkSharing(world))
         }
         // The load report.
         var r = reports[i]
         r.regionsPerRank = try world.allGather(builder.sheetsByRegion.count)
-        r.pointsPerRank = try world.allGather(localWork[i] ?? 0)
-        r.bytesSentPerRank = try world.allGather(localBytes[i] ?? 0)
-        r.secondsPerRank = try world.allGather(localSeconds[i] ?? 0)
+        r.pointsPerRank = try world.allGather(state.workDone)
+        r.bytesSentPerRank = try world.allGather(state.bytesSent)
+        r.secondsPerRank = try world.allGather(state.busySeconds)
         return DistributedManifold(manifold: manifold, totals: part.totals, part: part, deltaSigma: deltaSigma, report: r, pointRegions: pointRegions)
     }
 }
@@ -553,7 +531,6 @@ extension DistributedManifold {
         let h = manifold.saddle.regions.first?.count ?? 0
         let m = manifold.bounds.dimension
         let messages = ManifoldMessages(units: h, dimension: m)
-        let w = messages.wordsPerCode
         var sheetWords: [UInt64] = []
         for s in manifold.sheets { messages.appendSheet(s, manifold: 0, to: &sheetWords) }
         var sheets: [(sheet: Sheet, sequence: Int)] = []
@@ -561,24 +538,36 @@ extension DistributedManifold {
             if case .sheet(_, let s) = record { sheets.append((s, sheets.count)) }
         }
         sheets.sort { ($0.sheet.region, $0.sequence) < ($1.sheet.region, $1.sequence) }
-        let regionOfPoint = pointRegions
-        var pointWords: [UInt64] = []
-        for (x, r) in zip(manifold.points, regionOfPoint) {
-            pointWords += r.words
-            ManifoldMessages.appendDoubles(x, to: &pointWords)
-        }
-        let all = world.size > 1 ? try world.allGatherv(pointWords).values : pointWords
-        var points: [(RegionCode, Int, [Double])] = []
-        var p = 0
-        while p < all.count {
-            points.append((RegionCode(words: Array(all[p..<(p + w)]), count: h)!, points.count,
-                           all[(p + w)..<(p + w + m)].map { Double(bitPattern: $0) }))
-            p += w + m
-        }
-        points.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+        let points = try gatherInRegionOrder(zip(pointRegions, manifold.points).map { ($0, $1) }, units: h, world: world)
         var whole = manifold
         whole.sheets = sheets.map(\.sheet)
-        whole.points = points.map(\.2)
+        whole.points = points.map(\.values)
         return whole
     }
+}
+
+/// Every rank's (region, values) entries, on every rank, in the serial order: by region, and in
+/// a region in the order its owner listed them (one rank owns a region, so the order of the
+/// rank's list is kept). Every entry has the same number of values.
+func gatherInRegionOrder(_ entries: [(RegionCode, [Double])], units: Int, world: Communicator) throws
+    -> [(region: RegionCode, values: [Double])]
+{
+    let width = try world.allReduce(entries.first?.1.count ?? 0, .max)
+    let w = RegionCode.wordCount(units)
+    var words: [UInt64] = []
+    for (r, values) in entries {
+        precondition(values.count == width, "entries of different widths")
+        words += r.words
+        ManifoldMessages.appendDoubles(values, to: &words)
+    }
+    let all = world.size > 1 ? try world.allGatherv(words).values : words
+    var out: [(region: RegionCode, index: Int, values: [Double])] = []
+    var p = 0
+    while p < all.count {
+        out.append((RegionCode(words: Array(all[p..<(p + w)]), count: units)!, out.count,
+                    all[(p + w)..<(p + w + width)].map { Double(bitPattern: $0) }))
+        p += w + width
+    }
+    out.sort { ($0.region, $0.index) < ($1.region, $1.index) }
+    return out.map { ($0.region, $0.values) }
 }
