@@ -95,11 +95,8 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         let started = ContinuousClock.now
         let kinds: [ManifoldKind] = kind == "both" ? [.unstable, .stable] : [ManifoldKind(rawValue: kind)!]
         let setup = saddle.setup
-        let form = model.shallowForm()
-        let (cycles, chosen, index) = try setup.resolve(model: model, log: log)
-        let box = try setup.box(for: chosen, cycles: cycles, form: form)
-        let methodChoice = method.flatMap(ManifoldMethod.init)
-        let builders = try kinds.map { try setup.builder(form: form, cycle: chosen, kind: $0, box: box, method: methodChoice, supportPoints: supportPoints) }
+        let plan = try setup.plan(model: model, kinds: kinds, method: method.flatMap(ManifoldMethod.init), supportPoints: supportPoints, log: log)
+        let (cycles, chosen, index, box, builders, names) = (plan.cycles, plan.saddle, plan.index, plan.box, plan.builders, plan.names)
         var options = distribution.options
         options.checkpointPath = distribution.checkpointPath(output: output.output)
         let fingerprint = DistributionFlags.fingerprint(model: model, builders: builders)
@@ -108,7 +105,6 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         if let resume = distribution.resume { try run.resume(from: resume) }
         let built = try run.run()
         for b in built { try setup.checkInvertible(b.manifold, allowNonInvertible: allowNonInvertible) }
-        let names = kinds.map { SaddleSetup.manifoldName(index, $0) }
         for (b, name) in zip(built, names) {
             let r = b.report
             log("\(name): \(b.totals.regions) regions, \(b.totals.sheets) sheets, Delta_sigma \(b.deltaSigma.map { String(format: "%.4f", $0.value) } ?? "-"), \(b.manifold.stopReason.rawValue); "

@@ -174,9 +174,9 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
                     continue
                 }
                 let context = AnalysisRunContext(model: models[0], collective: MPICycleCollective(world), log: log,
+                                                 manifolds: MPIManifoldExecutor(world),
                                                  communicator: communicator, sweeps: MPISweepExecutor(world),
-                                                 resumingFrom: continuing && i == completed ? partial : nil,
-                                                 manifolds: MPIManifoldExecutor(world))
+                                                 resumingFrom: continuing && i == completed ? partial : nil)
                 log("\(position): \(analysis.kind) (\(spec.path):\(analysis.line ?? 0)) -> /\(analysis.group)")
                 let t0 = ContinuousClock.now
                 let outcome = try analysis.configuration.run(context, into: file.root, group: analysis.group)

@@ -18,12 +18,11 @@ public struct AnalysisRunContext {
     /// The checkpoint file when the run continues an interrupted one (`platlas run --resume`):
     /// an analysis with `checkpoints` then finds its group as the interrupted run left it.
     public var resumingFrom: String?
-    /// Builds manifolds over the job's ranks (the cluster layer's `MPIManifoldExecutor`); nil:
-    /// every rank builds them alone with the serial driver.
-    public var manifolds: (any ManifoldExecutor)?
+    /// Builds manifolds over the job's ranks (the cluster layer's `MPIManifoldExecutor`).
+    public var manifolds: any ManifoldExecutor
 
-    public init(model: Model, collective: any CycleCollective, log: Log, communicator: Communicator? = nil,
-                sweeps: (any SweepExecutor)? = nil, resumingFrom: String? = nil, manifolds: (any ManifoldExecutor)? = nil) {
+    public init(model: Model, collective: any CycleCollective, log: Log, manifolds: any ManifoldExecutor, communicator: Communicator? = nil,
+                sweeps: (any SweepExecutor)? = nil, resumingFrom: String? = nil) {
         self.model = model
         self.collective = collective
         self.log = log

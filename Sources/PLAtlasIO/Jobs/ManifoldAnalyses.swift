@@ -78,25 +78,15 @@ public struct ManifoldAnalysis: AnalysisConfiguration {
         })
 
     public func run(_ context: AnalysisRunContext, into root: borrowing Group, group: String) throws -> AnalysisOutcome {
-        if let executor = context.manifolds {
-            // Regions spread over the job's ranks, each writing its own rows.
-            let shared = try setup.sharedManifolds(model: context.model, kinds: kinds, method: method, supportPoints: supportPoints,
-                                                   allowNonInvertible: allowNonInvertible, executor: executor, log: context.log)
-            try shared.write(into: root, analysis: group)
-            let lines = shared.results.map { r in
-                "/manifolds/\(r.name): dimension \(r.share.manifold.dimension), \(r.share.totals.regions) regions, \(r.share.totals.sheets) sheets, "
-                    + "Delta_sigma \(r.share.deltaSigma.map { String(format: "%.4f", $0.value) } ?? "-"), stopped: \(r.share.manifold.stopReason.rawValue)"
-            }
-            return AnalysisOutcome(summary: lines.joined(separator: "\n  "), json: .object([("manifolds", shared.json())]))
+        // Regions spread over the job's ranks, each writing its own rows.
+        let shared = try setup.sharedManifolds(model: context.model, kinds: kinds, method: method, supportPoints: supportPoints,
+                                               allowNonInvertible: allowNonInvertible, executor: context.manifolds, log: context.log)
+        try shared.write(into: root, analysis: group)
+        let lines = shared.results.map { r in
+            "/manifolds/\(r.name): dimension \(r.share.manifold.dimension), \(r.share.totals.regions) regions, \(r.share.totals.sheets) sheets, "
+                + "Delta_sigma \(r.share.deltaSigma.map { String(format: "%.4f", $0.value) } ?? "-"), stopped: \(r.share.manifold.stopReason.rawValue)"
         }
-        let computed = try setup.manifolds(model: context.model, kinds: kinds, method: method, supportPoints: supportPoints,
-                                           allowNonInvertible: allowNonInvertible, log: context.log)
-        try computed.write(into: root, analysis: group)
-        let lines = computed.results.map { r in
-            "/manifolds/\(r.name): dimension \(r.manifold.dimension), \(r.manifold.regions.count) regions, \(r.manifold.sheets.count) sheets, "
-                + "Delta_sigma \(r.deltaSigma.map { String(format: "%.4f", $0.value) } ?? "-"), stopped: \(r.manifold.stopReason.rawValue)"
-        }
-        return AnalysisOutcome(summary: lines.joined(separator: "\n  "), json: .object([("manifolds", computed.json())]))
+        return AnalysisOutcome(summary: lines.joined(separator: "\n  "), json: .object([("manifolds", shared.json())]))
     }
 }
 

@@ -137,49 +137,31 @@ public struct SaddleSetup: Sendable {
     }
 
     /// The name of a manifold's group under `/manifolds`: `cycle<I>-<kind>` or `point-<kind>`.
-    public static func manifoldName(_ index: Int?, _ kind: ManifoldKind) -> String {
+    static func manifoldName(_ index: Int?, _ kind: ManifoldKind) -> String {
         "\(index.map { "cycle\($0)" } ?? "point")-\(kind.rawValue)"
     }
 
     // MARK: - manifold
 
-    /// The manifolds of one saddle: what `platlas manifold` computes.
-    public struct ManifoldRun: Sendable {
+    /// What a manifold computation starts from: the cycles, the chosen saddle and its index,
+    /// the box, and a builder per kind (shared by `platlas manifold` and `[[manifold]]`).
+    public struct ManifoldPlan {
         public var cycles: [Cycle]
         public var saddle: Cycle
         public var index: Int?
         public var box: Box
-        /// Each manifold with its Delta_sigma and its group name.
-        public var results: [(manifold: Manifold, deltaSigma: DeltaSigma?, name: String)]
-
-        /// Writes `/manifolds/<name>` for each (every rank passes the same in a parallel file).
-        public func write(into root: borrowing Group, analysis: String? = nil) throws {
-            for r in results {
-                try SaddleSetup.checkFree(root, "manifolds/\(r.name)")
-                try ManifoldOutput.write(r.manifold, name: r.name, saddleIndex: index, deltaSigma: r.deltaSigma, into: root)
-                if let analysis { try SaddleSetup.mark(root, "manifolds/\(r.name)", analysis) }
-            }
-        }
-
-        public func json() -> JSONOutput {
-            .array(results.map { ManifoldOutput.json($0.manifold, name: $0.name, saddleIndex: index, deltaSigma: $0.deltaSigma) })
-        }
+        public var builders: [ManifoldBuilder]
+        /// The group name of each manifold under `/manifolds`.
+        public var names: [String]
     }
 
-    public func manifolds(model: Model, kinds: [ManifoldKind], method: ManifoldMethod?, supportPoints: Int?,
-                          allowNonInvertible: Bool, log: Log) throws -> ManifoldRun {
+    public func plan(model: Model, kinds: [ManifoldKind], method: ManifoldMethod?, supportPoints: Int?, log: Log) throws -> ManifoldPlan {
         let form = model.shallowForm()
         let (cycles, chosen, index) = try resolve(model: model, log: log)
         let box = try box(for: chosen, cycles: cycles, form: form)
-        var results: [(manifold: Manifold, deltaSigma: DeltaSigma?, name: String)] = []
-        for k in kinds {
-            let manifold = try build(form: form, cycle: chosen, kind: k, box: box, method: method,
-                                     supportPoints: supportPoints, allowNonInvertible: allowNonInvertible, log: log)
-            let ds = deltaSigma(manifold, form: form)
-            log("\(k.rawValue) manifold: \(manifold.regions.count) regions, \(manifold.sheets.count) sheets, Delta_sigma \(ds.map { String(format: "%.4f", $0.value) } ?? "-"), \(manifold.stopReason.rawValue)")
-            results.append((manifold, ds, Self.manifoldName(index, k)))
-        }
-        return ManifoldRun(cycles: cycles, saddle: chosen, index: index, box: box, results: results)
+        let builders = try kinds.map { try builder(form: form, cycle: chosen, kind: $0, box: box, method: method, supportPoints: supportPoints) }
+        return ManifoldPlan(cycles: cycles, saddle: chosen, index: index, box: box, builders: builders,
+                            names: kinds.map { Self.manifoldName(index, $0) })
     }
 
     /// The manifolds of one saddle built over ranks by `executor`: each rank holds its share.
@@ -206,14 +188,11 @@ public struct SaddleSetup: Sendable {
 
     public func sharedManifolds(model: Model, kinds: [ManifoldKind], method: ManifoldMethod?, supportPoints: Int?,
                                 allowNonInvertible: Bool, executor: any ManifoldExecutor, log: Log) throws -> SharedManifoldRun {
-        let form = model.shallowForm()
-        let (cycles, chosen, index) = try resolve(model: model, log: log)
-        let box = try box(for: chosen, cycles: cycles, form: form)
-        let builders = try kinds.map { try builder(form: form, cycle: chosen, kind: $0, box: box, method: method, supportPoints: supportPoints) }
-        let shares = try executor.build(builders, log: log)
+        let plan = try plan(model: model, kinds: kinds, method: method, supportPoints: supportPoints, log: log)
+        let shares = try executor.build(plan.builders, log: log)
         for s in shares { try checkInvertible(s.manifold, allowNonInvertible: allowNonInvertible) }
-        return SharedManifoldRun(cycles: cycles, saddle: chosen, index: index, box: box,
-                                 results: zip(shares, kinds).map { ($0, Self.manifoldName(index, $1)) })
+        return SharedManifoldRun(cycles: plan.cycles, saddle: plan.saddle, index: plan.index, box: plan.box,
+                                 results: Array(zip(shares, plan.names)))
     }
 
     // MARK: - basins
