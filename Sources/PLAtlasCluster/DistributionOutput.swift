@@ -1,4 +1,5 @@
 import HDF5
+import PLAtlasCore
 import PLAtlasIO
 
 /// How the load report of a distributed manifold appears in `--json` (`distribution`) and

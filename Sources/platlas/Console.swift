@@ -54,6 +54,11 @@ enum Console {
 }
 
 extension Console {
+    /// A warning on stderr, from rank 0 only.
+    static func warn(_ message: String, world: Communicator) {
+        if world.isRoot { FileHandle.standardError.write(Data("platlas: warning: \(message)\n".utf8)) }
+    }
+
     /// A log that only rank 0 writes to stderr.
     static func rankLog(_ world: Communicator) -> Log {
         world.isRoot ? Log { Console.log($0) } : .silent

@@ -14,13 +14,24 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         discussion: reflow("""
         The saddle is object I of the cycle search (run here up to --max-order, or read from
         /cycles of --cycles F.h5), or the fixed point in the region of --point. The local
-        manifold is spanned by the eigenvectors of the cycle's Jacobian product; it is pushed
-        forward (unstable) or backward through the region-wise inverse (stable) region by
-        region. 1-dimensional manifolds are exact polylines by default (images of segments
-        clipped at region boundaries); others are flat sheets per region anchored by support
-        points. Stops when nothing new is produced inside the box, at --max-iterations, or at
-        the budget. Stable manifolds of non-invertible maps are refused unless
-        --allow-non-invertible: the count and places of the affected points are reported.
+        piece is the largest part of the saddle's eigenspace whose orbit stays in the saddle's
+        regions and the box (exact, whatever the eigenvalues). It is pushed forward (unstable)
+        or backward through every preimage (stable) region by region: most trained networks
+        are not invertible, and the stable set is the union over every preimage branch; the
+        branching is reported (support points with 0, 1, 2, 3+ preimages). 1-dimensional
+        manifolds are exact polylines by default (images or preimages of segments clipped at
+        region boundaries); others are flat sheets per region, each the exact image or
+        preimage of its parent inside one region (a convex piece: any point of it lies on the
+        manifold), sampled by support points. Stops when nothing new is produced inside the
+        box, at --max-iterations, or at the budget (then the summary says "truncated").
+
+        Every manifold reports its coverage: the fraction of an independent sample of the
+        true manifold in the box (the local piece pushed through every preimage, generation
+        by generation) that lies on a computed sheet; below 0.95 it says so on stderr. And
+        Delta_sigma (seed 003; with the 0.95 quantile of the manifold points, and the strict
+        seed-003 form). --single-branch follows one preimage only (seed 003's construction,
+        for models trained to be invertible); it refuses a map that is not invertible where
+        the manifold goes, unless --allow-non-invertible.
 
         --bounds lo:hi (every coordinate) or lo1:hi1,lo2:hi2,...; default: the bounding box
         of all cycles found, enlarged on every side by its side length or 1 + half the
@@ -60,7 +71,10 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     @Option(help: ArgumentHelp("Support points per new sheet (default: k_neigh * d).", valueName: "NS"))
     var supportPoints: Int?
 
-    @Flag(help: "Keep a stable manifold even where the backward step found no or several preimages (reported).")
+    @Flag(help: "Stable manifolds: follow one preimage per point instead of every preimage (seed 003's construction).")
+    var singleBranch = false
+
+    @Flag(help: "With --single-branch: keep a stable manifold even where the backward step found no or several preimages (reported).")
     var allowNonInvertible = false
 
     @OptionGroup var plotting: PlotOptions
@@ -72,7 +86,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     var loaded: Model?
 
     enum CodingKeys: CodingKey {
-        case model, saddle, kind, method, supportPoints, allowNonInvertible, plotting, distribution, output
+        case model, saddle, kind, method, supportPoints, singleBranch, allowNonInvertible, plotting, distribution, output
     }
 
     func validate() throws {
@@ -94,24 +108,31 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         let log = Console.rankLog(world)
         let started = ContinuousClock.now
         let kinds: [ManifoldKind] = kind == "both" ? [.unstable, .stable] : [ManifoldKind(rawValue: kind)!]
-        let setup = saddle.setup
+        var setup = saddle.setup
+        setup.singleBranch = singleBranch
         let plan = try setup.plan(model: model, kinds: kinds, method: method.flatMap(ManifoldMethod.init), supportPoints: supportPoints, log: log)
         let (cycles, chosen, index, box, builders, names) = (plan.cycles, plan.saddle, plan.index, plan.box, plan.builders, plan.names)
-        var options = distribution.options
-        options.checkpointPath = distribution.checkpointPath(output: output.output)
+        let options = distribution.options
+        let checkpointPath = distribution.checkpointPath(output: output.output)
         let fingerprint = DistributionFlags.fingerprint(model: model, builders: builders)
-        var run = DistributedManifoldRun(builders: builders, communicator: world, options: options, fingerprint: fingerprint, log: log)
-        run.checkpointModel = model
-        if let resume = distribution.resume { try run.resume(from: resume) }
+        var run = ManifoldConstruction(builders: builders, collective: MPICollective(world), options: options, fingerprint: fingerprint, log: log)
+        if let checkpointPath {
+            let file = ManifoldCheckpointFile(path: checkpointPath, model: model, communicator: world, log: log)
+            run.checkpointer = { try file.write($0) }
+        }
+        if let resume = distribution.resume { try ManifoldCheckpointFile(path: resume, model: model, communicator: world, log: log).resume(&run) }
         let built = try run.run()
         for b in built { try setup.checkInvertible(b.manifold, allowNonInvertible: allowNonInvertible) }
         for (b, name) in zip(built, names) {
             let r = b.report
-            log("\(name): \(b.totals.regions) regions, \(b.totals.sheets) sheets, Delta_sigma \(b.deltaSigma.map { String(format: "%.4f", $0.value) } ?? "-"), \(b.manifold.stopReason.rawValue); "
+            log("\(name): \(b.totals.regions) regions, \(b.totals.sheets) sheets, coverage \(Self.format(b.coverage?.fraction)), Delta_sigma \(Self.format(b.deltaSigma?.value)), \(b.manifold.stopReason.rawValue); "
                 + "\(r.rounds) rounds on \(r.ranks) ranks, imbalance \(String(format: "%.2f", r.roundImbalance)) (rounds) / \(String(format: "%.2f", r.totalImbalance)) (total), \(r.bytesSent) bytes sent")
+            if let c = b.coverage, c.fraction < 0.95 || !c.fraction.isFinite {
+                Console.warn("\(name): coverage \(Self.format(c.fraction)) is below 0.95: \(c.sampled - c.covered) of \(c.sampled) sample points of the true manifold lie on no computed sheet\(c.missedRegionCount > 0 ? " (\(c.missedRegionCount) regions reached without a sheet)" : "")\(b.manifold.stopReason.truncated ? "; the construction was truncated (\(b.manifold.stopReason.rawValue))" : "")", world: world)
+            }
         }
         if let plot = plotting.plot {
-            let whole = try built.map { try $0.gathered(world) }
+            let whole = try built.map { try $0.gathered(MPICollective(world)) }
             if world.isRoot {
                 var picture = ManifoldPlot(box: box, title: "platlas manifold: cycle \(index.map(String.init) ?? "-")")
                 for (m, name) in zip(whole, names) { picture.manifold(m, name: name) }
@@ -125,7 +146,8 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             let file = try ResultFile.create(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
                                              communicator: world.size > 1 ? world : nil)
             for (b, name) in zip(built, names) {
-                try ManifoldOutput.write(b.manifold, name: name, saddleIndex: index, deltaSigma: b.deltaSigma, part: b.part, into: file.root)
+                try ManifoldOutput.write(b.manifold, name: name, saddleIndex: index, deltaSigma: b.deltaSigma, coverage: b.coverage,
+                                         parentRows: b.parentRows, part: b.part, into: file.root)
                 try DistributionOutput.write(b.report, name: name, into: file.root)
             }
             try file.finish()
@@ -133,7 +155,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         }
         // Checkpoints (written, or resumed from) go once the result is in the output file.
         if output.output != nil && !distribution.keepCheckpoint {
-            let obsolete = [options.checkpointEvery != nil ? options.checkpointPath : nil, distribution.resume].compactMap { $0 }
+            let obsolete = [options.checkpointEvery != nil ? checkpointPath : nil, distribution.resume].compactMap { $0 }
             if !obsolete.isEmpty {
                 try world.barrier()
                 if world.isRoot { for path in Set(obsolete) { AtomicFile.remove(path) } }
@@ -143,7 +165,8 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         if output.json {
             Console.output(JSONOutput.object([
                 ("manifolds", .array(zip(built, names).map { b, name in
-                    var summary = ManifoldOutput.json(b.manifold, name: name, saddleIndex: index, deltaSigma: b.deltaSigma, totals: b.totals)
+                    var summary = ManifoldOutput.json(b.manifold, name: name, saddleIndex: index, deltaSigma: b.deltaSigma, coverage: b.coverage,
+                                                      totals: b.totals)
                     if case .object(var fields) = summary {
                         fields.append(("distribution", DistributionOutput.json(b.report)))
                         summary = .object(fields)
@@ -156,11 +179,38 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             var lines: [String] = []
             for (b, name) in zip(built, names) {
                 let m = b.manifold, ds = b.deltaSigma
-                lines.append("\(name): dimension \(m.dimension) (\(m.method.rawValue)), \(b.totals.regions) regions, \(b.totals.sheets) sheets, \(b.totals.points) points, Delta_sigma \(ds.map { String(format: "%.4f", $0.value) } ?? "-"), stopped: \(m.stopReason.rawValue), \(formatSeconds(m.seconds)) s")
-                if m.nonInvertibility.affected > 0 { lines.append("  non-invertible: \(m.nonInvertibility.affected) support points affected") }
+                lines.append("\(name): \(Self.summary(b, name: name))")
+                _ = ds
             }
             Console.output(lines.joined(separator: "\n"))
         }
+    }
+}
+
+extension ManifoldCommand {
+    static func format(_ x: Double?) -> String { x.map { $0.isFinite ? String(format: "%.4f", $0) : "-" } ?? "-" }
+
+    /// The one-line summary of a manifold (after its name).
+    static func summary(_ b: ManifoldResult, name: String) -> String {
+        let m = b.manifold
+        var text = "dimension \(m.dimension) (\(m.method.rawValue)), \(b.totals.regions) regions, \(b.totals.sheets) sheets, \(b.totals.points) points, "
+            + "coverage \(format(b.coverage?.fraction)), Delta_sigma \(format(b.deltaSigma?.value)) (strict \(format(b.deltaSigma?.strict))), "
+        switch m.stopReason {
+        case .complete: text += "complete"
+        case .bounds: text += "complete to the box (\(m.leftBounds) frontier points left it)"
+        case .iterations: text += "truncated at --max-iterations \(m.iterations)"
+        case .budget: text += "truncated by the budget (\(m.pointsPushed) points pushed)"
+        }
+        text += ", \(formatSeconds(m.seconds)) s"
+        if m.kind == .stable {
+            let c = m.nonInvertibility.preimageCounts
+            if m.allBranches {
+                text += "\n  preimages per point: 0: \(c[0]), 1: \(c[1]), 2: \(c[2]), 3+: \(c[3])" + (m.nonInvertibility.singular > 0 ? ", \(m.nonInvertibility.singular) at folds (singular Jacobian)" : "")
+            } else if m.nonInvertibility.affected > 0 {
+                text += "\n  single branch: \(m.nonInvertibility.affected) support points without or with several preimages"
+            }
+        }
+        return text
     }
 }
 

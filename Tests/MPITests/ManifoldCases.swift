@@ -4,9 +4,10 @@ import PLAtlasCluster
 import PLAtlasCore
 import PLAtlasIO
 
-/// The multi-rank manifold cases: the distributed construction gives, on any number of ranks,
-/// exactly what the serial driver `ManifoldBuilder.run()` gives (sheets bit for bit in region
-/// order, sample points, stop reason, counts, non-invertibility report, Delta_sigma), whatever
+/// The multi-rank manifold cases: the construction over MPI gives, on any number of ranks,
+/// exactly what the same construction over `SerialCollective` gives in one process (sheets bit
+/// for bit in region order, sample points, stop reason, counts, branching report, Delta_sigma,
+/// coverage), whatever
 /// the ownership, the exchange limit (forcing many exchanges per round) or rebalancing; and a
 /// run stopped after a checkpoint and resumed ends the same as an uninterrupted one, also when
 /// it had stopped at its iteration limit and is resumed with a higher one.
@@ -15,6 +16,7 @@ enum ManifoldCaseModels {
     static let cases: [(String, String, Int, [ManifoldKind])] = [
         ("Duffing", "jobs/models/duffing.json", 1, [.unstable, .stable]),
         ("Lorenz ALRNN", "../shared/models/alrnn_lorenz_m20_p2.json", 1, [.unstable, .stable]),
+        ("Lorenz PLRNN (branching)", "../shared/models/plrnn_lorenz_m10.json", 1, [.stable]),
     ]
 
     static func setup() -> SaddleSetup { SaddleSetup { "--" + $0 } }
@@ -62,25 +64,21 @@ var manifoldCases: [TestCase] { [
             small.rebalanceThreshold = 1.0
             small.deltaSigma = nil
             settings.append(("block, 1-byte exchange limit, eager rebalancing", small))
-            // The serial driver's manifolds and Delta_sigma.
-            let reference = builders.map { builder in
-                var serial = builder
-                let alone = serial.run()
-                var o = DeltaSigmaOptions()
-                o.seed = builder.options.seed
-                o.randomSamples = 200
-                o.manifoldSamples = 200
-                return (alone, DeltaSigma.compute(alone, form: builder.form, options: o))
-            }
+            // The one-process construction's manifolds, Delta_sigma and coverage.
+            var serial = ManifoldConstruction(builders: builders, options: hash)
+            let reference = try serial.run()
             for (name, options) in settings {
-                var run = DistributedManifoldRun(builders: builders, communicator: world, options: options, fingerprint: [], log: .silent)
+                var run = ManifoldConstruction(builders: builders, collective: MPICollective(world), options: options)
                 let built = try run.run()
-                for (b, (alone, ds)) in zip(built, reference) {
+                for (b, r) in zip(built, reference) {
+                    let alone = r.manifold
                     let label = "\(label) \(alone.kind.rawValue) (\(name))"
-                    let whole = try b.gathered(world)
+                    let whole = try b.gathered(MPICollective(world))
                     ManifoldCaseModels.compare(whole, alone, label, expect)
                     expect.expectEqual(b.totals, ManifoldTotals(alone), "\(label): totals")
-                    if options.deltaSigma != nil { expect.expectEqual(b.deltaSigma, ds, "\(label): Delta_sigma") }
+                    expect.expectEqual(Manifold.parentRows(whole.sheets), Manifold.parentRows(alone.sheets), "\(label): parents")
+                    if options.deltaSigma != nil { expect.expectEqual(b.deltaSigma, r.deltaSigma, "\(label): Delta_sigma") }
+                    if options.coverage != nil { expect.expectEqual(b.coverage, r.coverage, "\(label): coverage") }
                     expect.expectEqual(b.report.regionsPerRank.reduce(0, +), alone.regions.count, "\(label): regions per rank add up")
                     if world.size > 1 && options.exchangeLimitBytes == 1 && label.hasPrefix("Duffing") {  // many regions per rank and round
                         expect.expect(b.report.exchanges > b.report.rounds, "\(label): a 1-byte limit should split rounds (\(b.report.exchanges) exchanges, \(b.report.rounds) rounds)")
@@ -94,27 +92,36 @@ var manifoldCases: [TestCase] { [
         let (model, builders) = try ManifoldCaseModels.builders(path, unstableDimension: unstable, kinds: kinds)
         var plain = DistributionOptions()
         plain.deltaSigma = nil
-        var whole = DistributedManifoldRun(builders: builders, communicator: world, options: plain, fingerprint: [("case", label)], log: .silent)
-        let expected = try whole.run().map { try $0.gathered(world) }
+        plain.coverage = nil
+        let collective = MPICollective(world)
+        func construction(_ builders: [ManifoldBuilder], _ options: DistributionOptions, _ name: String = label) -> ManifoldConstruction {
+            var c = ManifoldConstruction(builders: builders, collective: collective, options: options, fingerprint: [("case", name)])
+            let file = ManifoldCheckpointFile(path: checkpoint, model: model, communicator: world, log: .silent)
+            c.checkpointer = { try file.write($0) }
+            return c
+        }
+        func resume(_ c: inout ManifoldConstruction) throws {
+            try ManifoldCheckpointFile(path: checkpoint, model: model, communicator: world, log: .silent).resume(&c)
+        }
         let checkpoint = workdir + "/manifold.checkpoint.h5"
+        var whole = construction(builders, plain)
+        let expected = try whole.run().map { try $0.gathered(collective) }
         for halt in [(0, 4), (1, 8)] {   // inside the first manifold; inside the second (the first finished)
             var options = plain
             options.checkpointEvery = 4
-            options.checkpointPath = checkpoint
             options.haltAt = halt
-            var first = DistributedManifoldRun(builders: builders, communicator: world, options: options, fingerprint: [("case", label)], log: .silent)
-            first.checkpointModel = model
+            var first = construction(builders, options)
             var halted = false
-            do { _ = try first.run() } catch is DistributedManifoldRun.Halted { halted = true }
+            do { _ = try first.run() } catch is ManifoldConstruction.Halted { halted = true }
             expect.expect(halted, "halt at round \(halt): the run was not stopped")
-            var resumed = DistributedManifoldRun(builders: builders, communicator: world, options: plain, fingerprint: [("case", label)], log: .silent)
-            try resumed.resume(from: checkpoint)
-            let got = try resumed.run().map { try $0.gathered(world) }
+            var resumed = construction(builders, plain)
+            try resume(&resumed)
+            let got = try resumed.run().map { try $0.gathered(collective) }
             for (a, b) in zip(got, expected) { ManifoldCaseModels.compare(a, b, "resumed after round \(halt): \(a.kind.rawValue)", expect) }
             // A checkpoint of another run is refused.
-            var other = DistributedManifoldRun(builders: builders, communicator: world, options: plain, fingerprint: [("case", "other")], log: .silent)
+            var other = construction(builders, plain, "other")
             var refused = ""
-            do { try other.resume(from: checkpoint) } catch { refused = "\(error)" }
+            do { try resume(&other) } catch { refused = "\(error)" }
             expect.expect(refused.contains("different run"), "a checkpoint of another run was not refused: '\(refused)'")
         }
         // A run stopped by its iteration limit (20), resumed with the limit raised to 60, ends as a
@@ -122,20 +129,18 @@ var manifoldCases: [TestCase] { [
         let (_, short) = try ManifoldCaseModels.builders(path, unstableDimension: unstable, kinds: kinds, iterations: 20)
         var options = plain
         options.checkpointEvery = 1000   // only the checkpoints of finished manifolds
-        options.checkpointPath = checkpoint
-        var first = DistributedManifoldRun(builders: short, communicator: world, options: options, fingerprint: [("case", label)], log: .silent)
-        first.checkpointModel = model
+        var first = construction(short, options)
         let stopped = try first.run()
         expect.expect(stopped.allSatisfy { $0.manifold.stopReason == .iterations && $0.manifold.iterations == 20 },
                       "the short run should stop at its limit: \(stopped.map { ($0.manifold.stopReason, $0.manifold.iterations) })")
-        var extended = DistributedManifoldRun(builders: builders, communicator: world, options: plain, fingerprint: [("case", label)], log: .silent)
-        try extended.resume(from: checkpoint)
-        let got = try extended.run().map { try $0.gathered(world) }
+        var extended = construction(builders, plain)
+        try resume(&extended)
+        let got = try extended.run().map { try $0.gathered(collective) }
         for (a, b) in zip(got, expected) { ManifoldCaseModels.compare(a, b, "extended from 20 to 60 rounds: \(a.kind.rawValue)", expect) }
         let (_, shorter) = try ManifoldCaseModels.builders(path, unstableDimension: unstable, kinds: kinds, iterations: 10)
-        var below = DistributedManifoldRun(builders: shorter, communicator: world, options: plain, fingerprint: [("case", label)], log: .silent)
+        var below = construction(shorter, plain)
         var refusal = ""
-        do { try below.resume(from: checkpoint) } catch { refusal = "\(error)" }
-        expect.expect(refusal.contains("beyond --max-iterations 10"), "a limit below the checkpoint's round was not refused: '\(refusal)'")
+        do { try resume(&below) } catch { refusal = "\(error)" }
+        expect.expect(refusal.contains("beyond the iteration limit 10"), "a limit below the checkpoint's round was not refused: '\(refusal)'")
     },
 ] }

@@ -11,6 +11,10 @@ public struct DeltaSigmaOptions: Sendable {
     public var manifoldSamples = 1000
     /// Iterations k = 0..maxSteps in the minimum.
     public var maxSteps = 400
+    /// The quantile of delta over the manifold points that random points are compared with
+    /// (seed 003 uses the largest, `delta_sigma_strict`; one outlying manifold point then
+    /// decides the statistic).
+    public var quantile = 0.95
     public var seed: UInt64 = 0
 
     public init() {}
@@ -19,20 +23,27 @@ public struct DeltaSigmaOptions: Sendable {
 /// Delta_sigma (science.md section 3), with what it was computed from.
 ///
 ///     delta(x0) = min_{k >= 0} ||F^{+-k}(x0) - p||^2 / ||x0 - p||^2
-///     Delta     = mean_{x0 random in U} 1[delta(x0) > delta_max] - median_{x0 on the manifold in U} delta(x0)
+///     Delta     = mean_{x0 random in U} 1[delta(x0) > delta_q] - median_{x0 on the manifold in U} delta(x0)
 ///
 /// forward iteration (+) for a stable manifold, backward (-, by the region-wise inverse) for an
-/// unstable one; delta_max is the largest delta of the manifold points in U; ||x - p|| is the
-/// distance to the nearest point of the cycle.
+/// unstable one; ||x - p|| is the distance to the nearest point of the cycle. delta_q is the
+/// `quantile` (0.95) of delta over the manifold points in U: robust to a few manifold points
+/// whose orbits do not confirm them (rounding grows along long chains). Seed 003's statistic,
+/// with delta_max, the largest delta, in place of delta_q, is kept as `strict`.
 public struct DeltaSigma: Sendable, Equatable {
+    /// Delta_sigma with delta_q.
     public var value: Double
+    /// Seed 003's Delta_sigma, with delta_max.
+    public var strict: Double
+    public var quantile: Double
+    public var deltaQuantile: Double
     /// The radius of the balls that make U (a ball of 1e-6 times it around each point is left out).
     public var radius: Double
     public var randomSamples: Int
     public var manifoldSamples: Int
     public var deltaMax: Double
     public var medianManifoldDelta: Double
-    /// The fraction of random points with delta > delta_max.
+    /// The fraction of random points with delta > delta_q.
     public var fractionAbove: Double
     public var maxSteps: Int
     /// Backward steps without a consistent preimage (unstable manifolds of non-invertible maps).
@@ -117,10 +128,14 @@ public struct DeltaSigma: Sendable, Equatable {
         let deltaMax = manifoldDeltas.last!
         let n = manifoldDeltas.count
         let median = n % 2 == 1 ? manifoldDeltas[n / 2] : 0.5 * (manifoldDeltas[n / 2 - 1] + manifoldDeltas[n / 2])
-        let above = evaluated[chosen.count...].filter { $0[0] > deltaMax }.count
-        let fraction = Double(above) / Double(max(options.randomSamples, 1))
-        return DeltaSigma(value: fraction - median, radius: radius, randomSamples: options.randomSamples, manifoldSamples: n,
-                          deltaMax: deltaMax, medianManifoldDelta: median, fractionAbove: fraction, maxSteps: options.maxSteps,
-                          failedInverseSteps: failed)
+        // The q-quantile: the smallest delta with at least q n manifold deltas at or below it.
+        let deltaQuantile = manifoldDeltas[max(0, min(n - 1, Int((options.quantile * Double(n)).rounded(.up)) - 1))]
+        let randomDeltas = evaluated[chosen.count...].map { $0[0] }
+        let samples = Double(max(options.randomSamples, 1))
+        let fraction = Double(randomDeltas.filter { $0 > deltaQuantile }.count) / samples
+        let strictFraction = Double(randomDeltas.filter { $0 > deltaMax }.count) / samples
+        return DeltaSigma(value: fraction - median, strict: strictFraction - median, quantile: options.quantile, deltaQuantile: deltaQuantile,
+                          radius: radius, randomSamples: options.randomSamples, manifoldSamples: n, deltaMax: deltaMax,
+                          medianManifoldDelta: median, fractionAbove: fraction, maxSteps: options.maxSteps, failedInverseSteps: failed)
     }
 }

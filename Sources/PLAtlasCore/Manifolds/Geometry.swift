@@ -85,6 +85,11 @@ public struct Box: Sendable, Equatable {
         return s.squareRoot()
     }
 
+    /// The box grown by `fraction` of each side on both ends.
+    public func grown(by fraction: Double) -> Box {
+        Box(lower: zip(lower, upper).map { $0 - fraction * ($1 - $0) }, upper: zip(lower, upper).map { $1 + fraction * ($1 - $0) })
+    }
+
     /// The smallest side.
     public var smallestSide: Double { zip(lower, upper).map { $1 - $0 }.min() ?? 0 }
 

@@ -6,19 +6,23 @@ public struct ManifoldShare: Sendable {
     public var manifold: Manifold
     public var totals: ManifoldTotals
     public var part: ManifoldPart
+    public var parentRows: [Int]
     public var deltaSigma: DeltaSigma?
+    public var coverage: Coverage?
 
-    public init(manifold: Manifold, totals: ManifoldTotals, part: ManifoldPart, deltaSigma: DeltaSigma?) {
-        self.manifold = manifold
-        self.totals = totals
-        self.part = part
-        self.deltaSigma = deltaSigma
+    public init(_ result: ManifoldResult) {
+        manifold = result.manifold
+        totals = result.totals
+        part = result.part
+        parentRows = result.parentRows
+        deltaSigma = result.deltaSigma
+        coverage = result.coverage
     }
 }
 
-/// Builds manifolds over the job's ranks (the cluster layer's `MPIManifoldExecutor`, around
-/// its DistributedManifoldRun); job-spec `[[manifold]]` analyses use it when the run provides
-/// one. Every rank calls it with the same builders.
+/// Builds manifolds over the job's ranks (the cluster layer's `MPIManifoldExecutor`, a
+/// `ManifoldConstruction` over MPI); job-spec `[[manifold]]` analyses use it. Every rank calls it
+/// with the same builders.
 public protocol ManifoldExecutor {
     func build(_ builders: [ManifoldBuilder], log: Log) throws -> [ManifoldShare]
 }

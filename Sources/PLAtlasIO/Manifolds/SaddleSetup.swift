@@ -20,6 +20,9 @@ public struct SaddleSetup: Sendable {
     /// The default of `maxIterations`: 200 for manifold and basins, 12 for intersections.
     public var defaultIterations = 200
     public var seed: UInt64 = 0
+    /// Stable manifolds: follow one preimage only (seed 003's construction), refusing a map
+    /// that is not invertible where the manifold goes unless `allowNonInvertible`.
+    public var singleBranch = false
     /// The name of an option in messages, from its spec key (`cycle`, `point`, `cycles`, `bounds`, `to`).
     public var optionName: @Sendable (String) -> String
 
@@ -101,8 +104,8 @@ public struct SaddleSetup: Sendable {
         return box
     }
 
-    /// The builder of one manifold with these options (the work unit's owner; run serially by
-    /// `build`, or over ranks by PLAtlasCluster's DistributedManifoldRun).
+    /// The builder of one manifold with these options (the work unit's owner; built by a
+    /// `ManifoldConstruction`, in this process by `build` or over ranks by an executor).
     public func builder(form: ShallowForm, cycle: Cycle, kind: ManifoldKind, box: Box, method: ManifoldMethod?,
                         supportPoints: Int?) throws -> ManifoldBuilder {
         var options = ManifoldOptions(kind: kind, bounds: box)
@@ -110,30 +113,32 @@ public struct SaddleSetup: Sendable {
         options.maxIterations = maxIterations ?? defaultIterations
         options.supportPoints = supportPoints
         options.seed = seed
+        options.singleBranch = singleBranch
         do { return try ManifoldBuilder(form: form, saddle: cycle, options: options) } catch { throw AnalysisInputError(error.description) }
     }
 
+    /// Builds one manifold in this process (with Delta_sigma and coverage when `statistics`).
     public func build(form: ShallowForm, cycle: Cycle, kind: ManifoldKind, box: Box, method: ManifoldMethod?, supportPoints: Int?,
-                      allowNonInvertible: Bool, log: Log) throws -> Manifold {
-        var builder = try builder(form: form, cycle: cycle, kind: kind, box: box, method: method, supportPoints: supportPoints)
-        let manifold = builder.run(log: log)
-        try checkInvertible(manifold, allowNonInvertible: allowNonInvertible)
-        return manifold
+                      allowNonInvertible: Bool, statistics: Bool = true, log: Log) throws -> ManifoldResult {
+        let builder = try builder(form: form, cycle: cycle, kind: kind, box: box, method: method, supportPoints: supportPoints)
+        var distribution = DistributionOptions()
+        if !statistics {
+            distribution.deltaSigma = nil
+            distribution.coverage = nil
+        }
+        let result = try builder.build(distribution: distribution, log: log)
+        try checkInvertible(result.manifold, allowNonInvertible: allowNonInvertible)
+        return result
     }
 
-    /// Refuses a stable manifold built where the backward step had no or several preimages.
+    /// Single-branch stable manifolds: refuses one built where the backward step had no or
+    /// several preimages (the construction then misses branches or breaks off).
     public func checkInvertible(_ manifold: Manifold, allowNonInvertible: Bool) throws {
         let r = manifold.nonInvertibility
-        if manifold.kind == .stable && r.affected > 0 && !allowNonInvertible {
+        if manifold.kind == .stable && singleBranch && r.affected > 0 && !allowNonInvertible {
             let first = r.examples.first.map { " (first: \($0.problem) in region \($0.region) at \($0.point.map { String(format: "%.6g", $0) }.joined(separator: ", ")))" } ?? ""
-            throw AnalysisInputError("the map is not invertible where the stable manifold goes: \(r.noPreimage) support points without a consistent preimage, \(r.severalPreimages) with several, \(r.folds) folds, \(r.singular) singular\(first); the stable manifold would be wrong (\(optionName("allow_non_invertible")) keeps the consistent part)")
+            throw AnalysisInputError("the map is not invertible where the stable manifold goes: \(r.noPreimage) support points without a consistent preimage, \(r.severalPreimages) with several, \(r.folds) folds, \(r.singular) singular\(first); the single-branch stable manifold would miss branches (without \(optionName("single_branch")) every branch is followed; \(optionName("allow_non_invertible")) keeps the consistent part)")
         }
-    }
-
-    func deltaSigma(_ manifold: Manifold, form: ShallowForm) -> DeltaSigma? {
-        var options = DeltaSigmaOptions()
-        options.seed = seed
-        return DeltaSigma.compute(manifold, form: form, options: options)
     }
 
     /// The name of a manifold's group under `/manifolds`: `cycle<I>-<kind>` or `point-<kind>`.
@@ -176,13 +181,17 @@ public struct SaddleSetup: Sendable {
         public func write(into root: borrowing Group, analysis: String? = nil) throws {
             for r in results {
                 try SaddleSetup.checkFree(root, "manifolds/\(r.name)")
-                try ManifoldOutput.write(r.share.manifold, name: r.name, saddleIndex: index, deltaSigma: r.share.deltaSigma, part: r.share.part, into: root)
+                try ManifoldOutput.write(r.share.manifold, name: r.name, saddleIndex: index, deltaSigma: r.share.deltaSigma,
+                                         coverage: r.share.coverage, parentRows: r.share.parentRows, part: r.share.part, into: root)
                 if let analysis { try SaddleSetup.mark(root, "manifolds/\(r.name)", analysis) }
             }
         }
 
         public func json() -> JSONOutput {
-            .array(results.map { ManifoldOutput.json($0.share.manifold, name: $0.name, saddleIndex: index, deltaSigma: $0.share.deltaSigma, totals: $0.share.totals) })
+            .array(results.map {
+                ManifoldOutput.json($0.share.manifold, name: $0.name, saddleIndex: index, deltaSigma: $0.share.deltaSigma, coverage: $0.share.coverage,
+                                    totals: $0.share.totals)
+            })
         }
     }
 
@@ -204,6 +213,8 @@ public struct SaddleSetup: Sendable {
         public var box: Box
         public var manifold: Manifold
         public var deltaSigma: DeltaSigma?
+        public var coverage: Coverage?
+        public var parentRows: [Int]
         public var report: BasinReport
         /// The cycle index of each attractor of `report`.
         public var attractorIndices: [Int]
@@ -221,7 +232,8 @@ public struct SaddleSetup: Sendable {
         /// a cycle index, -1 divergence, -2 undecided) and, with a grid, `grid_agreement`.
         public func write(into root: borrowing Group, analysis: String? = nil) throws {
             try SaddleSetup.checkFree(root, "manifolds/\(name)")
-            try ManifoldOutput.write(manifold, name: name, saddleIndex: index, deltaSigma: deltaSigma, into: root)
+            try ManifoldOutput.write(manifold, name: name, saddleIndex: index, deltaSigma: deltaSigma, coverage: coverage, parentRows: parentRows,
+                                     into: root)
             func code(_ d: Destination) -> Int {
                 switch d {
                 case .attractor(let i): attractorIndices[i]
@@ -240,7 +252,7 @@ public struct SaddleSetup: Sendable {
         public func json() -> JSONOutput {
             var fields: [(String, JSONOutput)] = [
                 ("saddle", index.map { .integer($0) } ?? .null),
-                ("manifold", ManifoldOutput.json(manifold, name: name, saddleIndex: index, deltaSigma: deltaSigma)),
+                ("manifold", ManifoldOutput.json(manifold, name: name, saddleIndex: index, deltaSigma: deltaSigma, coverage: coverage)),
                 ("sides", .object([("plus", destination(report.plusDestination)), ("minus", destination(report.minusDestination))])),
                 ("attractors", .array(report.attractors.map { a in
                     .object([("cycle", .integer(attractorIndices[a.index])), ("order", .integer(cycles[attractorIndices[a.index]].order)),
@@ -266,8 +278,9 @@ public struct SaddleSetup: Sendable {
         guard chosen.unstableDimension == 1 else {
             throw AnalysisInputError("the saddle has unstable dimension \(chosen.unstableDimension): its stable manifold is not a codimension-1 basin boundary")
         }
-        let manifold = try build(form: form, cycle: chosen, kind: .stable, box: box, method: nil, supportPoints: nil,
-                                 allowNonInvertible: allowNonInvertible, log: log)
+        let built = try build(form: form, cycle: chosen, kind: .stable, box: box, method: nil, supportPoints: nil,
+                              allowNonInvertible: allowNonInvertible, log: log)
+        let manifold = built.manifold
         let attractorIndices = cycles.indices.filter { cycles[$0].stability == .stable }
         let report: BasinReport
         do {
@@ -275,8 +288,8 @@ public struct SaddleSetup: Sendable {
         } catch {
             throw AnalysisInputError(error.description)
         }
-        return BasinsRun(cycles: cycles, index: index, box: box, manifold: manifold, deltaSigma: deltaSigma(manifold, form: form),
-                         report: report, attractorIndices: attractorIndices, name: Self.manifoldName(index, .stable))
+        return BasinsRun(cycles: cycles, index: index, box: box, manifold: manifold, deltaSigma: built.deltaSigma, coverage: built.coverage,
+                         parentRows: built.parentRows, report: report, attractorIndices: attractorIndices, name: Self.manifoldName(index, .stable))
     }
 
     // MARK: - intersections
@@ -295,7 +308,10 @@ public struct SaddleSetup: Sendable {
         public var homoclinic: Bool { unstableIndex == stableIndex }
         public var verified: Int { points.filter(\.verified).count }
         /// A verified transversal homoclinic point of an invertible map.
-        public var chaosCertificate: Bool { homoclinic && verified > 0 && stable.nonInvertibility.affected == 0 }
+        public var chaosCertificate: Bool {
+            let r = stable.nonInvertibility
+            return homoclinic && verified > 0 && r.severalPreimages == 0 && r.singular == 0 && r.folds == 0
+        }
         public var name: String { "cycle\(unstableIndex ?? -1)-cycle\(stableIndex ?? -1)" }
         public var unstableName: String { "cycle\(unstableIndex ?? -1)-unstable" }
         public var stableName: String { "cycle\(stableIndex ?? -1)-stable" }
@@ -305,8 +321,10 @@ public struct SaddleSetup: Sendable {
             for path in ["manifolds/\(unstableName)", "manifolds/\(stableName)", "intersections/\(name)"] {
                 try SaddleSetup.checkFree(root, path)
             }
-            try ManifoldOutput.write(unstable, name: unstableName, saddleIndex: unstableIndex, deltaSigma: nil, into: root)
-            try ManifoldOutput.write(stable, name: stableName, saddleIndex: stableIndex, deltaSigma: nil, into: root)
+            try ManifoldOutput.write(unstable, name: unstableName, saddleIndex: unstableIndex, deltaSigma: nil, coverage: nil,
+                                     parentRows: Manifold.parentRows(unstable.sheets), into: root)
+            try ManifoldOutput.write(stable, name: stableName, saddleIndex: stableIndex, deltaSigma: nil, coverage: nil,
+                                     parentRows: Manifold.parentRows(stable.sheets), into: root)
             try ManifoldOutput.writeIntersections(points, name: name, kind: homoclinic ? "homoclinic" : "heteroclinic", unstableSaddle: unstableIndex,
                                                   stableSaddle: stableIndex, chaosCertificate: chaosCertificate, tolerance: tolerance, into: root)
             if let analysis {
@@ -327,8 +345,8 @@ public struct SaddleSetup: Sendable {
                 ("tolerance", .number(tolerance)),
                 ("chaos_certificate", .bool(chaosCertificate)),
                 ("manifolds", .array([
-                    ManifoldOutput.json(unstable, name: unstableName, saddleIndex: unstableIndex, deltaSigma: nil),
-                    ManifoldOutput.json(stable, name: stableName, saddleIndex: stableIndex, deltaSigma: nil),
+                    ManifoldOutput.json(unstable, name: unstableName, saddleIndex: unstableIndex, deltaSigma: nil, coverage: nil),
+                    ManifoldOutput.json(stable, name: stableName, saddleIndex: stableIndex, deltaSigma: nil, coverage: nil),
                 ])),
                 ("stats", .object([("seconds", .number(seconds)), ("ranks", .integer(ranks))])),
             ])
@@ -355,9 +373,9 @@ public struct SaddleSetup: Sendable {
             box = Box.fromTrajectories(Box.around(first.points + second.points + cycles.flatMap(\.points)), form: form, seed: seed)
         }
         let unstable = try build(form: form, cycle: first, kind: .unstable, box: box, method: nil, supportPoints: nil,
-                                 allowNonInvertible: allowNonInvertible, log: log)
+                                 allowNonInvertible: allowNonInvertible, statistics: false, log: log).manifold
         let stable = try build(form: form, cycle: second, kind: .stable, box: box, method: nil, supportPoints: nil,
-                               allowNonInvertible: allowNonInvertible, log: log)
+                               allowNonInvertible: allowNonInvertible, statistics: false, log: log).manifold
         var settings = IntersectionOptions()
         settings.tolerance = tolerance
         let points: [IntersectionPoint]

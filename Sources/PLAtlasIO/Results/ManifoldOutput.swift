@@ -3,60 +3,11 @@ import Foundation
 import HDF5
 import PLAtlasCore
 
-/// Global counts of a manifold whose sheets may be spread over ranks.
-public struct ManifoldTotals: Sendable, Equatable {
-    public var regions: Int
-    public var sheets: Int
-    public var supportPoints: Int
-    public var points: Int
-
-    public init(regions: Int, sheets: Int, supportPoints: Int, points: Int) {
-        self.regions = regions
-        self.sheets = sheets
-        self.supportPoints = supportPoints
-        self.points = points
-    }
-
-    /// The counts of a whole manifold.
-    public init(_ manifold: Manifold) {
-        self.init(regions: manifold.regions.count, sheets: manifold.sheets.count,
-                  supportPoints: manifold.sheets.reduce(0) { $0 + $1.supportPoints.count }, points: manifold.points.count)
-    }
-}
-
-/// Where one rank's part of a distributed manifold goes in the datasets of `/manifolds/<name>`:
-/// its first sheet, support point and sample point (exclusive scans of the ranks' counts).
-public struct ManifoldPart: Sendable {
-    public var totals: ManifoldTotals
-    public var sheetOffset: Int
-    public var supportOffset: Int
-    public var pointOffset: Int
-    /// The last rank also writes the closing entry of `support_offsets`.
-    public var isLast: Bool
-    /// Every sheet on every rank has a normal (codimension-1 stable manifolds).
-    public var normals: Bool
-
-    public init(totals: ManifoldTotals, sheetOffset: Int, supportOffset: Int, pointOffset: Int, isLast: Bool, normals: Bool) {
-        self.totals = totals
-        self.sheetOffset = sheetOffset
-        self.supportOffset = supportOffset
-        self.pointOffset = pointOffset
-        self.isLast = isLast
-        self.normals = normals
-    }
-
-    /// A whole manifold on one writer.
-    public init(whole manifold: Manifold) {
-        self.init(totals: ManifoldTotals(manifold), sheetOffset: 0, supportOffset: 0, pointOffset: 0, isLast: true,
-                  normals: !manifold.sheets.isEmpty && manifold.sheets.allSatisfy { $0.normal != nil })
-    }
-}
-
 /// How manifolds appear in `--json` output and under `/manifolds/<name>` in HDF5 files
 /// (docs/hdf5-schema.md, section Manifolds); also reads `/cycles` back for `--cycles F.h5`.
 public enum ManifoldOutput {
     /// The JSON summary of one manifold; `totals` when `manifold` holds only this rank's part.
-    public static func json(_ manifold: Manifold, name: String, saddleIndex: Int?, deltaSigma: DeltaSigma?,
+    public static func json(_ manifold: Manifold, name: String, saddleIndex: Int?, deltaSigma: DeltaSigma?, coverage: Coverage?,
                             totals: ManifoldTotals? = nil) -> JSONOutput {
         let totals = totals ?? ManifoldTotals(manifold)
         var fields: [(String, JSONOutput)] = [
@@ -75,7 +26,10 @@ public enum ManifoldOutput {
             ("iterations", .integer(manifold.iterations)),
             ("pushed", .integer(manifold.pointsPushed)),
             ("stop_reason", .string(manifold.stopReason.rawValue)),
+            ("truncated", .bool(manifold.stopReason.truncated)),
+            ("left_bounds", .integer(manifold.leftBounds)),
             ("bounds", .array([.numbers(manifold.bounds.lower), .numbers(manifold.bounds.upper)])),
+            ("all_branches", .bool(manifold.allBranches)),
         ]
         let r = manifold.nonInvertibility
         fields.append(("non_invertibility", .object([
@@ -84,15 +38,30 @@ public enum ManifoldOutput {
             ("several_preimages", .integer(r.severalPreimages)),
             ("singular", .integer(r.singular)),
             ("folds", .integer(r.folds)),
+            ("preimages", .object(zip(["0", "1", "2", "3+"], r.preimageCounts).map { ($0.0, .integer($0.1)) })),
             ("examples", .array(r.examples.map { .object([("region", .string($0.region.description)), ("point", .numbers($0.point)), ("problem", .string($0.problem))]) })),
         ])))
+        if let c = coverage {
+            fields.append(("coverage", c.fraction.isFinite ? .number(c.fraction) : .null))
+            fields.append(("coverage_details", .object([
+                ("sampled", .integer(c.sampled)), ("covered", .integer(c.covered)), ("generations", .integer(c.generations)),
+                ("tolerance", .number(c.tolerance)), ("regions_reached", .integer(c.regionsReached)),
+                ("regions_missed", .integer(c.missedRegionCount)),
+                ("missed_regions", .array(c.missedRegions.map { .string($0.description) })),
+            ])))
+        } else {
+            fields.append(("coverage", .null))
+        }
         if let d = deltaSigma {
             fields.append(("delta_sigma", .number(d.value)))
+            fields.append(("delta_sigma_strict", .number(d.strict)))
             fields.append(("delta_sigma_details", .object([
                 ("neighbourhood", .string("union of balls around the cycle points")),
                 ("radius", .number(d.radius)),
                 ("random_samples", .integer(d.randomSamples)),
                 ("manifold_samples", .integer(d.manifoldSamples)),
+                ("quantile", .number(d.quantile)),
+                ("delta_quantile", .number(d.deltaQuantile)),
                 ("delta_max", .number(d.deltaMax)),
                 ("median_manifold_delta", .number(d.medianManifoldDelta)),
                 ("fraction_above", .number(d.fractionAbove)),
@@ -100,6 +69,7 @@ public enum ManifoldOutput {
             ])))
         } else {
             fields.append(("delta_sigma", .null))
+            fields.append(("delta_sigma_strict", .null))
         }
         fields.append(("seconds", .number(manifold.seconds)))
         return .object(fields)
@@ -109,8 +79,8 @@ public enum ManifoldOutput {
     /// (rank 0's copy is written in a parallel file). With `part`, `manifold` holds this rank's
     /// sheets and points only, and each rank writes its rows at the offsets `part` gives
     /// (collective hyperslab writes; see PLAtlasCluster/DistributedManifold.swift).
-    public static func write(_ manifold: Manifold, name: String, saddleIndex: Int?, deltaSigma: DeltaSigma?,
-                             part: ManifoldPart? = nil, into root: borrowing Group) throws {
+    public static func write(_ manifold: Manifold, name: String, saddleIndex: Int?, deltaSigma: DeltaSigma?, coverage: Coverage?,
+                             parentRows: [Int], part: ManifoldPart? = nil, into root: borrowing Group) throws {
         let parent = try root.openOrCreateGroup("manifolds")
         let g = try parent.createGroup(name)
         let m = manifold.bounds.dimension, d = manifold.dimension
@@ -125,9 +95,25 @@ public enum ManifoldOutput {
         try g.setAttribute("iterations", manifold.iterations)
         try g.setAttribute("support_points_per_sheet", manifold.supportPointsPerSheet)
         try g.setAttribute("non_invertible_points", manifold.nonInvertibility.affected)
+        try g.setAttribute("truncated", manifold.stopReason.truncated ? 1 : 0)
+        try g.setAttribute("left_bounds", manifold.leftBounds)
+        try g.setAttribute("all_branches", manifold.allBranches ? 1 : 0)
         try g.setAttribute("seconds", manifold.seconds)
+        try g.setAttribute("coverage", coverage?.fraction ?? .nan)
+        if let c = coverage {
+            try g.setAttribute("coverage_sampled", c.sampled)
+            try g.setAttribute("coverage_covered", c.covered)
+            try g.setAttribute("coverage_generations", c.generations)
+            try g.setAttribute("coverage_tolerance", c.tolerance)
+            try g.setAttribute("coverage_regions_reached", c.regionsReached)
+            try g.setAttribute("coverage_regions_missed", c.missedRegionCount)
+        }
+        try g.writeDataset("preimage_counts", manifold.nonInvertibility.preimageCounts.map(Int64.init), shape: [4])
         try g.setAttribute("delta_sigma", deltaSigma?.value ?? .nan)
+        try g.setAttribute("delta_sigma_strict", deltaSigma?.strict ?? .nan)
         if let ds = deltaSigma {
+            try g.setAttribute("delta_sigma_quantile", ds.quantile)
+            try g.setAttribute("delta_sigma_delta_quantile", ds.deltaQuantile)
             try g.setAttribute("delta_sigma_radius", ds.radius)
             try g.setAttribute("delta_sigma_random_samples", ds.randomSamples)
             try g.setAttribute("delta_sigma_manifold_samples", ds.manifoldSamples)
@@ -166,6 +152,8 @@ public enum ManifoldOutput {
         try put(sg, "origin", sheets.flatMap(\.origin), row: [m], rows: s, offset: o, total: total)
         try put(sg, "basis", sheets.flatMap { $0.basis.flatMap { $0 } }, row: [d, m], rows: s, offset: o, total: total)
         try put(sg, "generation", sheets.map { Int64($0.generation) }, row: [], rows: s, offset: o, total: total)
+        try put(sg, "parent", parentRows.map(Int64.init), row: [], rows: s, offset: o, total: total)
+        try put(sg, "cycle_point", sheets.map { Int64($0.cyclePoint) }, row: [], rows: s, offset: o, total: total)
         try put(sg, "support_offsets", offsets, row: [], rows: offsets.count, offset: o, total: total + 1)
         try put(sg, "support_points", support, row: [m], rows: support.count / max(m, 1), offset: whole.supportOffset,
                 total: whole.totals.supportPoints)

@@ -1,7 +1,3 @@
-import Foundation
-import MPI
-import PLAtlasCore
-import PLAtlasIO
 
 /// Which rank owns a region when the construction starts (rebalancing may move it later).
 public enum RegionOwnership: String, Sendable, CaseIterable {
@@ -59,13 +55,15 @@ public struct DistributionOptions: Sendable {
     /// A rank exchanges what it has buffered once its outgoing messages pass this many bytes,
     /// so a round may take several exchanges; bounds the memory of a round's messages.
     public var exchangeLimitBytes = 64 << 20
-    /// Write a checkpoint every this many rounds (and when a manifold is finished).
+    /// Write a checkpoint every this many rounds (and when a manifold is finished), through
+    /// `ManifoldConstruction.checkpointer`.
     public var checkpointEvery: Int?
-    /// Where checkpoints go (written to a temporary name, then renamed).
-    public var checkpointPath: String?
     /// How Delta_sigma of every manifold is computed at the end (its seed is the manifold's);
     /// nil: not at all.
     public var deltaSigma: DeltaSigmaOptions? = DeltaSigmaOptions()
+    /// How the coverage of every manifold is measured at the end (its seed is the manifold's);
+    /// nil: not at all.
+    public var coverage: CoverageOptions? = CoverageOptions()
     /// Stop with `DistributedManifoldRun.Halted` when this round of this manifold (index in the
     /// builders) is reached, after the checkpoint due then (what a kill leaves behind; for tests).
     public var haltAt: (manifold: Int, round: Int)?
@@ -82,7 +80,7 @@ public struct DistributionReport: Sendable {
     public var exchanges = 0
     /// Regions whose sheets each rank holds at the end.
     public var regionsPerRank: [Int] = []
-    /// Work units each rank processed (`DistributedManifoldRun.workUnits`: points to push).
+    /// Work units each rank processed (`ManifoldConstruction.workUnits`: points to push).
     public var pointsPerRank: [Int] = []
     /// Seconds each rank spent in the work unit.
     public var secondsPerRank: [Double] = []
@@ -149,18 +147,23 @@ struct ManifoldState {
 }
 
 /// One rank's part of a finished manifold, with the global figures.
-public struct DistributedManifold: Sendable {
+public struct ManifoldResult: Sendable {
     /// This rank's sheets (sorted by region) and sample points; every other field is global.
     public var manifold: Manifold
     public var totals: ManifoldTotals
     public var part: ManifoldPart
+    /// The row of each of this rank's sheets' parent among all sheets of the manifold (region,
+    /// then ordinal order), -1 for local pieces.
+    public var parentRows: [Int]
     public var deltaSigma: DeltaSigma?
+    public var coverage: Coverage?
     public var report: DistributionReport
     /// The region of each of this rank's sample points.
     var pointRegions: [RegionCode]
 }
 
-/// Builds manifolds with their regions spread over the ranks of a communicator.
+/// Builds manifolds with their regions spread over the ranks of a collective (one process:
+/// `SerialCollective`, the same code).
 ///
 /// Each region has one owner rank, which holds the region's sheets (the builder's state) and
 /// runs the core's work unit `process(region:arrivals:)` on the points arriving there. Rounds
@@ -172,8 +175,8 @@ public struct DistributedManifold: Sendable {
 /// them, so every rank count gives the serial result bit for bit. An all-reduce of the frontier
 /// ends the run. Before a round whose work is unbalanced, pending regions move (with their
 /// sheets) to balance the round (longest first, a region stays with its owner when that fits).
-public struct DistributedManifoldRun {
-    let world: Communicator
+public struct ManifoldConstruction {
+    let world: any Collective
     let options: DistributionOptions
     let messages: ManifoldMessages
     let log: Log
@@ -184,9 +187,13 @@ public struct DistributedManifoldRun {
     /// Describes the run, to check that a resumed checkpoint belongs to it.
     let fingerprint: [(String, String)]
 
+    /// Writes a checkpoint of the whole state (every rank calls it at the same points; see
+    /// `checkpointRecords` and `checkpointState`); set by the caller that owns the file.
+    public var checkpointer: ((ManifoldConstruction) throws -> Void)?
+
     /// `builders`: one per manifold, in the order they are built (every rank passes the same).
-    public init(builders: [ManifoldBuilder], communicator: Communicator, options: DistributionOptions, fingerprint: [(String, String)],
-                log: Log) {
+    public init(builders: [ManifoldBuilder], collective communicator: any Collective = SerialCollective(),
+                options: DistributionOptions = DistributionOptions(), fingerprint: [(String, String)] = [], log: Log = .silent) {
         self.world = communicator
         self.options = options
         let form = builders[0].form
@@ -200,7 +207,7 @@ public struct DistributedManifoldRun {
         self.owners = RegionOwners(scheme: options.ownership, blockUnits: min(form.hiddenCount, options.blockUnits ?? bits), ranks: communicator.size)
     }
 
-    /// The run stopped at `DistributionOptions.haltAtRound`.
+    /// The run stopped at `DistributionOptions.haltAt`.
     public struct Halted: Error { public var round: Int }
 
     // MARK: Ownership
@@ -211,13 +218,13 @@ public struct DistributedManifoldRun {
     // MARK: Running
 
     /// Builds every manifold not yet finished (all of them, or the rest after a resume).
-    public mutating func run() throws -> [DistributedManifold] {
+    public mutating func run() throws -> [ManifoldResult] {
         for i in states.indices where !states[i].finished {
             // Generation 0: not begun (checkpoints are taken between rounds, never before the first).
             if states[i].generation == 0 { try start(i) }
             try construct(i)
             states[i].finished = true
-            if options.checkpointEvery != nil { try writeCheckpoint() }
+            if options.checkpointEvery != nil { try checkpointer?(self) }
         }
         return try states.indices.map { try finish($0) }
     }
@@ -247,7 +254,7 @@ public struct DistributedManifoldRun {
             if generation >= maxIterations { states[i].stop = .iterations; break }
             if states[i].pushed >= budget { states[i].stop = .budget; break }
             if let every = options.checkpointEvery, generation > startGeneration, generation % every == 0 {
-                try writeCheckpoint()
+                try checkpointer?(self)
             }
             if let halt = options.haltAt, halt.manifold == i, generation >= halt.round { throw Halted(round: generation) }
             // Progress: rate and an upper bound on the time left (the iteration or budget limit).
@@ -265,8 +272,6 @@ public struct DistributedManifoldRun {
         if states[i].stop == .complete && left > 0 { states[i].stop = .bounds }
         states[i].earlierSeconds += CycleSearch.seconds(since: started)
     }
-
-    func formatRate(_ r: Double) -> String { r >= 100 ? String(Int(r.rounded())) : String(format: "%.1f", r) }
 
     /// One bulk-synchronous round: process every pending region of this rank, exchange.
     mutating func round(_ i: Int) throws {
@@ -359,8 +364,6 @@ public struct DistributedManifoldRun {
         states[i].bytesSent += sentBytes
     }
 
-    /// The model, copied into checkpoints.
-    public var checkpointModel: Model?
     var constructionStarted: ContinuousClock.Instant?
 
     // MARK: Rebalancing
@@ -454,7 +457,7 @@ public struct DistributedManifoldRun {
     // MARK: Results
 
     /// Gathers the global figures of manifold i and this rank's part of it.
-    mutating func finish(_ i: Int) throws -> DistributedManifold {
+    mutating func finish(_ i: Int) throws -> ManifoldResult {
         let state = states[i]
         let builder = state.builder
         let rank = world.rank, size = world.size
@@ -474,8 +477,10 @@ public struct DistributedManifoldRun {
         }
         // The non-invertibility report: counts summed, the first examples in processing order.
         var report = state.report
-        let counts = try world.allReduce([report.noPreimage, report.severalPreimages, report.singular, report.folds], .sum)
+        let counts = try world.allReduce([report.noPreimage, report.severalPreimages, report.singular, report.folds] + report.preimageCounts, .sum)
         (report.noPreimage, report.severalPreimages, report.singular, report.folds) = (counts[0], counts[1], counts[2], counts[3])
+        report.preimageCounts = Array(counts[4..<8])
+        let leftBounds = try world.allReduce(state.leftBounds, .sum)
         var exampleWords: [UInt64] = []
         for e in state.examples {
             messages.appendExample(manifold: i, generation: e.generation, region: e.region, point: e.point, problem: e.problem, to: &exampleWords)
@@ -487,10 +492,9 @@ public struct DistributedManifoldRun {
         examples.sort { ($0.generation, $0.region, $0.sequence) < ($1.generation, $1.region, $1.sequence) }
         report.examples = examples.prefix(NonInvertibilityReport.exampleLimit).map { ($0.region, $0.point, $0.problem) }
         let seconds = try world.allReduce(state.earlierSeconds, .max)
-        let manifold = Manifold(kind: builder.options.kind, method: builder.method, dimension: builder.local.dimension,
-                                saddle: builder.saddle, local: builder.local, bounds: builder.options.bounds, sheets: sheets,
-                                points: points, stopReason: state.stop, iterations: state.generation, pointsPushed: state.pushed,
-                                supportPointsPerSheet: builder.supportCount, nonInvertibility: report, seconds: seconds)
+        var manifold = builder.manifold(stopReason: state.stop, iterations: state.generation, pushed: state.pushed, leftBounds: leftBounds,
+                                        report: report, seconds: seconds)
+        manifold.points = points
         // Totals and this rank's offsets.
         let support = sheets.reduce(0) { $0 + $1.supportPoints.count }
         let mine = [builder.sheetsByRegion.count, sheets.count, support, points.count]
@@ -512,7 +516,24 @@ public struct DistributedManifoldRun {
             let mine = zip(points, pointRegions).filter { DeltaSigma.isInside($0.0, cycle: cycle, far: far, options: deltaOptions) }
             let inside = try gatherInRegionOrder(mine.map { ($0.1, $0.0) }, units: messages.units, world: world)
             deltaSigma = try DeltaSigma.compute(saddle: builder.saddle, kind: builder.options.kind, form: builder.form, far: far,
-                                                inside: inside.map(\.values), options: deltaOptions, sharing: MPIWorkSharing(world))
+                                                inside: inside.map(\.values), options: deltaOptions, sharing: CollectiveSharing(world))
+        }
+        // The rows of the parents: every region's first row (regions in order, sheets by ordinal).
+        let regionCounts = try gatherInRegionOrder(builder.sheetsByRegion.map { ($0.key, [Double($0.value.count)]) }, units: messages.units, world: world)
+        var firstRow: [RegionCode: Int] = [:]
+        var row = 0
+        for entry in regionCounts {
+            firstRow[entry.region] = row
+            row += Int(entry.values[0])
+        }
+        let parentRows = sheets.map { s in s.parent.flatMap { p in firstRow[p.region].map { $0 + p.ordinal } } ?? -1 }
+        // Coverage: an independent sample of the true manifold, tested on the owners' sheets.
+        var coverage: Coverage? = nil
+        if var coverageOptions = options.coverage {
+            coverageOptions.seed = builder.options.seed
+            let generations = state.stop.truncated ? max(0, state.generation - 1) : state.generation
+            coverage = try Coverage.measure(builder: builder, generations: generations, options: coverageOptions, collective: world,
+                                            owns: { [owners, rank] in owners($0) == rank })
         }
         // The load report.
         var r = reports[i]
@@ -520,14 +541,15 @@ public struct DistributedManifoldRun {
         r.pointsPerRank = try world.allGather(state.workDone)
         r.bytesSentPerRank = try world.allGather(state.bytesSent)
         r.secondsPerRank = try world.allGather(state.busySeconds)
-        return DistributedManifold(manifold: manifold, totals: part.totals, part: part, deltaSigma: deltaSigma, report: r, pointRegions: pointRegions)
+        return ManifoldResult(manifold: manifold, totals: part.totals, part: part, parentRows: parentRows, deltaSigma: deltaSigma,
+                              coverage: coverage, report: r, pointRegions: pointRegions)
     }
 }
 
-extension DistributedManifold {
+extension ManifoldResult {
     /// The whole manifold on every rank (sheets and points in the serial order), for figures
     /// and checks; costs the whole manifold's memory on every rank.
-    public func gathered(_ world: Communicator) throws -> Manifold {
+    public func gathered(_ world: any Collective) throws -> Manifold {
         let h = manifold.saddle.regions.first?.count ?? 0
         let m = manifold.bounds.dimension
         let messages = ManifoldMessages(units: h, dimension: m)
@@ -549,7 +571,7 @@ extension DistributedManifold {
 /// Every rank's (region, values) entries, on every rank, in the serial order: by region, and in
 /// a region in the order its owner listed them (one rank owns a region, so the order of the
 /// rank's list is kept). Every entry has the same number of values.
-func gatherInRegionOrder(_ entries: [(RegionCode, [Double])], units: Int, world: Communicator) throws
+func gatherInRegionOrder(_ entries: [(RegionCode, [Double])], units: Int, world: any Collective) throws
     -> [(region: RegionCode, values: [Double])]
 {
     let width = try world.allReduce(entries.first?.1.count ?? 0, .max)

@@ -1,37 +1,44 @@
-import PLAtlasCore
-
 /// The compact wire format of the distributed manifold construction: a stream of 64-bit words
 /// (region-code words as they are, coordinates as the bit patterns of their Doubles), used for
 /// the all-to-all exchanges between rounds, for handing regions to a new owner, and in
 /// checkpoint files. Every record starts with [tag, manifold index]; the sizes that follow are
 /// word counts, so a reader can skip what it does not need.
 ///
-///     arrival  [1, manifold, destination (w), source (w), generation, n, b, hasNormal, points (n M), basis (b M), normal (M)?]
-///     sheet    [2, manifold, region (w), generation, n, b, hasNormal, origin (M), basis (b M), support (n M), normal (M)?]
+///     arrival  [1, manifold, destination (w), source (w), generation, n, b, hasNormal, points (n M), basis (b M), normal (M)?,
+///               from (sheet id), cyclePoint, a, ancestors (a w)]
+///     sheet    [2, manifold, region (w), generation, n, b, hasNormal, origin (M), basis (b M), support (n M), normal (M)?,
+///               ordinal, parent (sheet id), cyclePoint, a, ancestors (a w)]
 ///     example  [3, manifold, region (w), generation, M, point (M), bytes, text (ceil(bytes / 8))]
 ///
+/// A sheet id is [has, region (w), ordinal] (has = 0: none, region and ordinal zero). `source`
+/// of an arrival is the region that sent it (the order key of the serial driver).
 /// w = words per region code, M = the state dimension; both sides know them from the model.
-struct ManifoldMessages {
-    let units: Int
-    let dimension: Int
-    var wordsPerCode: Int { RegionCode.wordCount(units) }
+public struct ManifoldMessages: Sendable {
+    public let units: Int
+    public let dimension: Int
+    public var wordsPerCode: Int { RegionCode.wordCount(units) }
+
+    public init(units: Int, dimension: Int) {
+        self.units = units
+        self.dimension = dimension
+    }
 
     enum Tag: UInt64 { case arrival = 1, sheet = 2, example = 3 }
 
     /// One decoded record.
-    enum Record {
+    public enum Record {
         case arrival(manifold: Int, destination: RegionCode, source: RegionCode, Arrival)
         case sheet(manifold: Int, Sheet)
         case example(manifold: Int, generation: Int, region: RegionCode, point: [Double], problem: String)
     }
 
-    struct DecodingError: Error, CustomStringConvertible {
-        var description: String
+    public struct DecodingError: Error, CustomStringConvertible {
+        public var description: String
     }
 
     // MARK: Encoding
 
-    func appendArrival(_ a: Arrival, manifold: Int, destination: RegionCode, source: RegionCode, to out: inout [UInt64]) {
+    public func appendArrival(_ a: Arrival, manifold: Int, destination: RegionCode, source: RegionCode, to out: inout [UInt64]) {
         out.append(Tag.arrival.rawValue)
         out.append(UInt64(manifold))
         out += destination.words
@@ -43,9 +50,23 @@ struct ManifoldMessages {
         for p in a.points { Self.appendDoubles(p, to: &out) }
         for q in a.basis { Self.appendDoubles(q, to: &out) }
         if let n = a.normal { Self.appendDoubles(n, to: &out) }
+        appendID(a.source, to: &out)
+        out.append(UInt64(a.cyclePoint))
+        appendCodes(a.ancestors, to: &out)
     }
 
-    func appendSheet(_ s: Sheet, manifold: Int, to out: inout [UInt64]) {
+    func appendID(_ id: SheetID?, to out: inout [UInt64]) {
+        out.append(id == nil ? 0 : 1)
+        out += (id?.region ?? RegionCode(count: units)).words
+        out.append(UInt64(id?.ordinal ?? 0))
+    }
+
+    func appendCodes(_ codes: [RegionCode], to out: inout [UInt64]) {
+        out.append(UInt64(codes.count))
+        for c in codes { out += c.words }
+    }
+
+    public func appendSheet(_ s: Sheet, manifold: Int, to out: inout [UInt64]) {
         out.append(Tag.sheet.rawValue)
         out.append(UInt64(manifold))
         out += s.region.words
@@ -57,9 +78,13 @@ struct ManifoldMessages {
         for q in s.basis { Self.appendDoubles(q, to: &out) }
         for p in s.supportPoints { Self.appendDoubles(p, to: &out) }
         if let n = s.normal { Self.appendDoubles(n, to: &out) }
+        out.append(UInt64(s.ordinal))
+        appendID(s.parent, to: &out)
+        out.append(UInt64(s.cyclePoint))
+        appendCodes(s.ancestors, to: &out)
     }
 
-    func appendExample(manifold: Int, generation: Int, region: RegionCode, point: [Double], problem: String, to out: inout [UInt64]) {
+    public func appendExample(manifold: Int, generation: Int, region: RegionCode, point: [Double], problem: String, to out: inout [UInt64]) {
         out.append(Tag.example.rawValue)
         out.append(UInt64(manifold))
         out += region.words
@@ -76,14 +101,14 @@ struct ManifoldMessages {
         if bytes.count % 8 != 0 { out.append(word) }
     }
 
-    static func appendDoubles(_ values: [Double], to out: inout [UInt64]) {
+    public static func appendDoubles(_ values: [Double], to out: inout [UInt64]) {
         for v in values { out.append(v.bitPattern) }
     }
 
     // MARK: Decoding
 
     /// Every record of a word stream, in order.
-    func decode(_ words: [UInt64]) throws(DecodingError) -> [Record] {
+    public func decode(_ words: [UInt64]) throws(DecodingError) -> [Record] {
         var records: [Record] = []
         var reader = Reader(words: words, messages: self)
         while !reader.atEnd { records.append(try reader.record()) }
@@ -116,6 +141,20 @@ struct ManifoldMessages {
             return c
         }
 
+        mutating func id() throws(DecodingError) -> SheetID? {
+            let has = try word()
+            let region = try code()
+            let ordinal = try count()
+            return has == 0 ? nil : SheetID(region: region, ordinal: ordinal)
+        }
+
+        mutating func codes() throws(DecodingError) -> [RegionCode] {
+            let n = try count(limit: 1 << 24)
+            var out: [RegionCode] = []
+            for _ in 0..<n { out.append(try code()) }
+            return out
+        }
+
         mutating func doubles(_ n: Int) throws(DecodingError) -> [Double] {
             guard position + n <= words.count else { throw DecodingError(description: "manifold message ends inside a record") }
             let out = words[position..<(position + n)].map { Double(bitPattern: $0) }
@@ -140,16 +179,20 @@ struct ManifoldMessages {
                 let generation = try count(), n = try count(), b = try count(), hasNormal = try word()
                 let points = try vectors(n), basis = try vectors(b)
                 let normal = hasNormal != 0 ? try doubles(messages.dimension) : nil
+                let from = try id(), cyclePoint = try count(limit: 1 << 40), ancestors = try codes()
                 return .arrival(manifold: manifold, destination: destination, source: source,
-                                Arrival(points: points, basis: basis, normal: normal, generation: generation))
+                                Arrival(points: points, basis: basis, normal: normal, generation: generation, source: from,
+                                        ancestors: ancestors, cyclePoint: cyclePoint))
             case .sheet:
                 let region = try code()
                 let generation = try count(), n = try count(), b = try count(), hasNormal = try word()
                 let origin = try doubles(messages.dimension)
                 let basis = try vectors(b), support = try vectors(n)
                 let normal = hasNormal != 0 ? try doubles(messages.dimension) : nil
+                let ordinal = try count(), parent = try id(), cyclePoint = try count(limit: 1 << 40), ancestors = try codes()
                 return .sheet(manifold: manifold, Sheet(region: region, origin: origin, basis: basis, supportPoints: support,
-                                                        normal: normal, generation: generation))
+                                                        normal: normal, generation: generation, ordinal: ordinal, parent: parent,
+                                                        ancestors: ancestors, cyclePoint: cyclePoint))
             case .example:
                 let region = try code()
                 let generation = try count(), m = try count(limit: 1 << 24)
