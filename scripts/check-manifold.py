@@ -167,12 +167,18 @@ def main():
             raw.append(vecs[:, j].imag)
     E0 = np.linalg.qr(np.array(raw).T)[0][:, :int(pick.sum())]
 
+    E = [E0]
+    for i in range(1, k):
+        E.append(np.linalg.qr(F.jacobian(creg[i - 1]) @ E[-1])[0])
+
     def on_local(x, i, steps=20000):
-        """x (at cycle point i) on the local piece: its orbit towards the saddle stays in the cycle's regions and the box, and converges."""
+        """x (at cycle point i) on the local piece: its orbit towards the saddle stays in the cycle's regions and the box, and converges.
+        Each step is projected back onto the eigenspace (rounding off it grows along the other directions)."""
         y = x.copy()
         d0 = np.linalg.norm(x - P[i])
         for n in range(steps):
             j = (i + n) % k if stable else (i - n) % k
+            y = P[j] + E[j] @ (E[j].T @ (y - P[j]))
             if not F.in_region(y, creg[j], 1e-7 * (1 + np.linalg.norm(y))) or not F.in_box(y, 1e-7):
                 return False
             if np.linalg.norm(y - P[j]) <= 1e-10 * (1 + np.linalg.norm(P[j])) or (n > 0 and np.linalg.norm(y - P[j]) < 1e-7 * max(d0, 1e-300)):
@@ -212,7 +218,13 @@ def main():
             return False
         if m["parent"][s] < 0:
             return on_local(x, int(m["cycle_point"][s]))
-        return on_sheet(step_to_parent(x, s), int(m["parent"][s]), depth + 1)
+        p = int(m["parent"][s])
+        y = step_to_parent(x, s)
+        if m["parent"][p] >= 0:
+            # Back onto the parent's stored flat (rounding off it grows along the other directions).
+            Bp = m["basis"][p]
+            y = m["origin"][p] + Bp.T @ (Bp @ (y - m["origin"][p]))
+        return on_sheet(y, p, depth + 1)
 
     def covered(x):
         key = F.code(x).tobytes()
@@ -230,9 +242,6 @@ def main():
 
     # 1. Coverage.
     generations = a.generations if a.generations is not None else int(m["generation"].max())
-    E = [E0]
-    for i in range(1, k):
-        E.append(np.linalg.qr(F.jacobian(creg[i - 1]) @ E[-1])[0])
     current = []
     for i in range(k):
         u = F.N @ P[i] + F.b

@@ -19,8 +19,8 @@ public struct ManifoldBuilder {
     public let supportCount: Int
     /// Points sampled on each local piece (sheets method).
     public let localCount: Int
-    /// Chords of each new sheet pushed as segments (sheets method).
-    public let chordCount: Int
+    /// Support points per chart box whose candidate regions are searched together.
+    let groupSize = 64
     public let minimumLength: Double
     /// The exact local pieces.
     public let piece: LocalPiece
@@ -29,6 +29,11 @@ public struct ManifoldBuilder {
     public let exactLocalSegments: Bool
     let inverse: InverseMap
     let solver: PreimageSolver
+    /// Whether every point has exactly one preimage: det J_d has one sign over every region
+    /// (checked exhaustively; a coherently oriented continuous piecewise-affine map is a
+    /// homeomorphism). Then the first consistent preimage the region-wise heuristic finds is
+    /// the only one, and the exact search runs only where the heuristic finds none.
+    public let invertible: Bool
     let maps: RegionMaps
     public let chain: SheetChain
     /// The sheets of every region processed by this builder (under MPI: the regions its rank
@@ -51,14 +56,20 @@ public struct ManifoldBuilder {
         if d != 1 { method = .sheets }
         self.method = method
         let neighbours = max(2, min(form.hiddenCount, 2 * form.dimension))
-        self.supportCount = max(d + 1, options.supportPoints ?? neighbours * d)
-        self.localCount = max(options.localPoints ?? max(4 * supportCount, 400), d + 1)
-        self.chordCount = max(2, supportCount / 3)
+        _ = neighbours
+        self.supportCount = max(1, options.supportPoints ?? 1)
+        self.localCount = max(options.localPoints ?? 20_000, d + 1)
         self.minimumLength = options.minimumLength ?? 1e-7 * options.bounds.diagonal
         self.inverse = InverseMap(form: form)
         // Preimages are searched in the box grown by half its size on every side, so that those
         // just outside count as leaving it.
         self.solver = PreimageSolver(form: form, box: options.bounds.grown(by: 0.5))
+        if options.kind == .stable && !options.singleBranch {
+            let signs = form.determinantSigns(exhaustiveLimit: 1 << 14, samples: 0)
+            invertible = signs.exhaustive && signs.hasOneSign
+        } else {
+            invertible = false
+        }
         self.maps = RegionMaps(form: form)
         let piece = LocalPiece(local: local, form: form, box: options.bounds)
         self.piece = piece
@@ -160,6 +171,16 @@ public struct ManifoldBuilder {
             }
         }
         return out
+    }
+
+    /// Every preimage of x in the (grown) box: the heuristic's for an invertible map, else the
+    /// exact search's.
+    func preimages(of x: [Double], hint: RegionCode) -> PreimageSolver.Result {
+        if invertible {
+            let pre = inverse.preimage(x, hints: [hint])
+            if pre.outcome == .unique, let p = pre.point, let r = pre.region { return PreimageSolver.Result(points: [(p, r)], folds: []) }
+        }
+        return solver.preimages(of: x)
     }
 
     /// Whether x lies on the manifold built so far: on a sheet of its region (held by this

@@ -41,7 +41,7 @@ public final class PreimageSolver {
     /// s_k (+1 or -1).
     let sign: [Double]
     /// G = A0^-1 W1 (M x H) and K = S N G (H x H), row-major.
-    let g: [Double], k: [Double]
+    let g: [Double], k_: [Double]
     var cache: [RegionCode: (lu: LUFactorization?, offset: [Double])] = [:]
     /// Nodes visited since creation (a measure of the cost).
     public private(set) var nodes = 0
@@ -96,7 +96,7 @@ public final class PreimageSolver {
                 km[r * h + c] = sign[r] * s
             }
         }
-        k = km
+        k_ = km
     }
 
     // MARK: Regions
@@ -130,130 +130,187 @@ public final class PreimageSolver {
 
     // MARK: The search
 
-    /// The state of a node: per unit 0 undecided, 1 active, 2 inactive; intervals of phi (H) and tau.
+    /// The state of a node, in working memory: per unit 0 undecided, 1 active, 2 inactive;
+    /// intervals of phi (H) and tau (units search) or of x (M) and tau (space search).
     struct Node {
-        var status: [UInt8]
-        var lo: [Double]
-        var hi: [Double]
+        var status: UnsafeMutablePointer<UInt8>
+        var lo: UnsafeMutablePointer<Double>
+        var hi: UnsafeMutablePointer<Double>
     }
 
-    /// Data of one target: y(tau) = y0 + tau e (e = 0 for a point).
-    struct Target {
-        var x0: [Double]
-        var xt: [Double]
-        var q: [Double]
-        var qt: [Double]
-    }
+    /// Nodes waiting in the depth-first search, stored flat (no allocation per node).
+    struct NodeStack {
+        let width: Int, units: Int
+        var bounds: [Double] = []
+        var statuses: [UInt8] = []
 
-    func target(_ y0: [Double], direction e: [Double]?) -> Target {
-        let x0 = base.solve(Vec.sub(y0, baseOffset))
-        let xt = e.map { base.solve($0) } ?? [Double](repeating: 0, count: m)
-        let u0 = form.preActivation(x0)
-        var q = [Double](repeating: 0, count: h), qt = q
-        let nxt = e == nil ? qt : Vec.sub(form.preActivation(xt), form.b)
-        for i in 0..<h {
-            q[i] = sign[i] * u0[i]
-            qt[i] = sign[i] * nxt[i]
+        init(width: Int, units: Int) {
+            self.width = width
+            self.units = units
         }
-        return Target(x0: x0, xt: xt, q: q, qt: qt)
+
+        var isEmpty: Bool { bounds.isEmpty }
+
+        mutating func push(_ node: Node) {
+            for j in 0..<width { bounds.append(node.lo[j]) }
+            for j in 0..<width { bounds.append(node.hi[j]) }
+            for u in 0..<units { statuses.append(node.status[u]) }
+        }
+
+        /// Moves the top node into `node`'s memory.
+        mutating func pop(into node: Node) {
+            let base = bounds.count - 2 * width
+            for j in 0..<width {
+                node.lo[j] = bounds[base + j]
+                node.hi[j] = bounds[base + width + j]
+            }
+            bounds.removeLast(2 * width)
+            let sbase = statuses.count - units
+            for u in 0..<units { node.status[u] = statuses[sbase + u] }
+            statuses.removeLast(units)
+        }
     }
 
-    /// Tightens the intervals with sum_j a_j z_j in [lower, upper] (z = phi..., tau); false when empty.
+    /// Runs `body` with a node of `width` intervals and `units` statuses in scratch memory.
+    func withNode<R>(width: Int, units: Int, _ body: (Node) -> R) -> R {
+        let lo = UnsafeMutablePointer<Double>.allocate(capacity: width), hi = UnsafeMutablePointer<Double>.allocate(capacity: width)
+        let status = UnsafeMutablePointer<UInt8>.allocate(capacity: max(units, 1))
+        defer { lo.deallocate(); hi.deallocate(); status.deallocate() }
+        lo.initialize(repeating: 0, count: width)
+        hi.initialize(repeating: 0, count: width)
+        status.initialize(repeating: 0, count: max(units, 1))
+        return body(Node(status: status, lo: lo, hi: hi))
+    }
+
+    /// One target set: y(tau) = y0 + sum_j tau_j e_j with tau in [tauLower, tauUpper] (k = 0
+    /// for a point, 1 for a segment, d for a box in a sheet's chart).
+    struct Target {
+        var y0: [Double]
+        /// e_j as rows (k x M).
+        var directions: [[Double]]
+        var tauLower: [Double]
+        var tauUpper: [Double]
+        var k: Int { directions.count }
+        /// Units search: x0 = A0^-1 (y0 - c0), X (M x k) = A0^-1 E, q = S (N x0 + b), Q (H x k) = S N X.
+        var x0: [Double] = []
+        var xt: [Double] = []
+        var q: [Double] = []
+        var qt: [Double] = []
+    }
+
+    func target(_ y0: [Double], directions: [[Double]], lower: [Double], upper: [Double]) -> Target {
+        var t = Target(y0: y0, directions: directions, tauLower: lower, tauUpper: upper)
+        let k = directions.count
+        t.x0 = base.solve(Vec.sub(y0, baseOffset))
+        let u0 = form.preActivation(t.x0)
+        t.q = (0..<h).map { sign[$0] * u0[$0] }
+        t.xt = [Double](repeating: 0, count: m * k)
+        t.qt = [Double](repeating: 0, count: h * k)
+        for (j, e) in directions.enumerated() {
+            let xe = base.solve(e)
+            for i in 0..<m { t.xt[i * k + j] = xe[i] }
+            let ne = Vec.sub(form.preActivation(xe), form.b)
+            for u in 0..<h { t.qt[u * k + j] = sign[u] * ne[u] }
+        }
+        return t
+    }
+
+    /// Tightens the intervals with sum_j a_j z_j in [lower, upper] (n variables); false when empty.
     @inline(__always)
-    func tighten(_ coefficients: UnsafePointer<Double>, count n: Int, tauCoefficient at: Double, lower: Double, upper: Double,
-                 _ node: inout Node, changed: inout Bool) -> Bool {
+    func tighten(_ a: UnsafePointer<Double>, count n: Int, lower: Double, upper: Double, _ node: Node, changed: inout Bool) -> Bool {
+        let lo = node.lo, hi = node.hi
         var minSum = 0.0, maxSum = 0.0
         for j in 0..<n {
-            let a = coefficients[j]
-            if a == 0 { continue }
-            if a > 0 { minSum += a * node.lo[j]; maxSum += a * node.hi[j] } else { minSum += a * node.hi[j]; maxSum += a * node.lo[j] }
-        }
-        if at != 0 {
-            if at > 0 { minSum += at * node.lo[n]; maxSum += at * node.hi[n] } else { minSum += at * node.hi[n]; maxSum += at * node.lo[n] }
+            let c = a[j]
+            if c > 0 { minSum += c * lo[j]; maxSum += c * hi[j] } else if c < 0 { minSum += c * hi[j]; maxSum += c * lo[j] }
         }
         let tol = tolerance
         if minSum > upper + tol || maxSum < lower - tol { return false }
-        func update(_ j: Int, _ a: Double) -> Bool {
-            let lowJ = a > 0 ? a * node.lo[j] : a * node.hi[j]
-            let highJ = a > 0 ? a * node.hi[j] : a * node.lo[j]
+        for j in 0..<n {
+            let c = a[j]
+            if c == 0 { continue }
+            let lowJ = c > 0 ? c * lo[j] : c * hi[j]
+            let highJ = c > 0 ? c * hi[j] : c * lo[j]
             let restMin = minSum - lowJ, restMax = maxSum - highJ
-            // a z_j in [lower - restMax, upper - restMin]
+            // c z_j in [lower - restMax, upper - restMin]
             var zl: Double, zh: Double
-            if a > 0 { zl = (lower - restMax) / a; zh = (upper - restMin) / a } else { zl = (upper - restMin) / a; zh = (lower - restMax) / a }
-            let slack = tol / abs(a)
-            if zl - slack > node.lo[j] + 1e-12 * (1 + abs(node.lo[j])) {
-                node.lo[j] = zl - slack
-                changed = true
+            if c > 0 { zl = (lower - restMax) / c; zh = (upper - restMin) / c } else { zl = (upper - restMin) / c; zh = (lower - restMax) / c }
+            let slack = tol / abs(c)
+            // Another pass is worth it only when a bound moved by a visible part of the interval.
+            let significant = 1e-6 * (hi[j] - lo[j]) + 1e-12 * (1 + abs(lo[j]))
+            if zl - slack > lo[j] {
+                if zl - slack > lo[j] + significant { changed = true }
+                lo[j] = zl - slack
             }
-            if zh + slack < node.hi[j] - 1e-12 * (1 + abs(node.hi[j])) {
-                node.hi[j] = zh + slack
-                changed = true
+            if zh + slack < hi[j] {
+                if zh + slack < hi[j] - significant { changed = true }
+                hi[j] = zh + slack
             }
-            return node.lo[j] <= node.hi[j] + tol
+            if lo[j] > hi[j] + tol { return false }
         }
-        for j in 0..<n where coefficients[j] != 0 {
-            if !update(j, coefficients[j]) { return false }
-        }
-        if at != 0 && !update(n, at) { return false }
         return true
     }
 
-    /// Interval propagation at a node; false when no preimage can lie in its regions.
-    func propagate(_ node: inout Node, _ t: Target, _ rows: UnsafeMutablePointer<Double>) -> Bool {
-        for _ in 0..<8 {
+    /// Interval propagation at a node of the units search; false when no preimage can lie in
+    /// its regions. Variables: phi (H), then tau (k).
+    func propagate(_ node: Node, _ t: Target, _ row: UnsafeMutablePointer<Double>) -> Bool {
+        let k = t.k, n = h + k
+        for _ in 0..<3 {
             var changed = false
             // Unit rows.
             for u in 0..<h {
-                for j in 0..<h { rows[j] = k[u * h + j] }
                 switch node.status[u] {
-                case 1:
-                    // phi_u + sum_j K_uj phi_j - qt_u tau = q_u, phi_u >= 0.
-                    rows[u] += 1
-                    if node.lo[u] < 0 { node.lo[u] = 0 }
-                    if !tighten(rows, count: h, tauCoefficient: -t.qt[u], lower: t.q[u], upper: t.q[u], &node, changed: &changed) { return false }
-                case 2:
-                    // v_u = q_u + qt_u tau - sum_j K_uj phi_j <= 0.
-                    if !tighten(rows, count: h, tauCoefficient: -t.qt[u], lower: t.q[u], upper: .infinity, &node, changed: &changed) { return false }
+                case 1, 2:
+                    // Active: phi_u + sum_j K_uj phi_j - Q_u tau = q_u, phi_u >= 0.
+                    // Inactive: v_u = q_u + Q_u tau - sum_j K_uj phi_j <= 0, phi_u = 0.
+                    for j in 0..<h { row[j] = k_[u * h + j] }
+                    for j in 0..<k { row[h + j] = -t.qt[u * k + j] }
+                    if node.status[u] == 1 {
+                        row[u] += 1
+                        if node.lo[u] < 0 { node.lo[u] = 0 }
+                        if !tighten(row, count: n, lower: t.q[u], upper: t.q[u], node, changed: &changed) { return false }
+                    } else {
+                        if !tighten(row, count: n, lower: t.q[u], upper: .infinity, node, changed: &changed) { return false }
+                    }
                 default:
                     // v_u over the current intervals decides the unit when it has one sign.
                     var vlo = t.q[u], vhi = t.q[u]
-                    let at = t.qt[u]
-                    if at > 0 { vlo += at * node.lo[h]; vhi += at * node.hi[h] } else { vlo += at * node.hi[h]; vhi += at * node.lo[h] }
+                    for j in 0..<k {
+                        let c = t.qt[u * k + j]
+                        if c > 0 { vlo += c * node.lo[h + j]; vhi += c * node.hi[h + j] } else { vlo += c * node.hi[h + j]; vhi += c * node.lo[h + j] }
+                    }
                     for j in 0..<h {
-                        let a = -k[u * h + j]
-                        if a == 0 { continue }
-                        if a > 0 { vlo += a * node.lo[j]; vhi += a * node.hi[j] } else { vlo += a * node.hi[j]; vhi += a * node.lo[j] }
+                        let c = -k_[u * h + j]
+                        if c > 0 { vlo += c * node.lo[j]; vhi += c * node.hi[j] } else if c < 0 { vlo += c * node.hi[j]; vhi += c * node.lo[j] }
                     }
                     if vlo > tolerance {
                         node.status[u] = 1
                         changed = true
                     } else if vhi < -tolerance {
                         node.status[u] = 2
-                        node.lo[u] = 0
-                        node.hi[u] = 0
                         changed = true
                     } else {
                         let upper = max(0, vhi) + tolerance
-                        if upper < node.hi[u] - 1e-12 * (1 + abs(node.hi[u])) { node.hi[u] = upper; changed = true }
+                        if upper < node.hi[u] - 1e-6 * (node.hi[u] - node.lo[u]) { changed = true }
+                        node.hi[u] = min(node.hi[u], upper)
                         if node.lo[u] < 0 { node.lo[u] = 0 }
                     }
                 }
                 if node.status[u] == 2 { node.lo[u] = 0; node.hi[u] = 0 }
             }
-            // Box rows: lower_i <= x0_i + tau xt_i - sum_k G_ik phi_k <= upper_i.
+            // Box rows: lower_i <= x0_i + X_i tau - sum_k G_ik phi_k <= upper_i.
             for i in 0..<m {
-                for j in 0..<h { rows[j] = -g[i * h + j] }
-                if !tighten(rows, count: h, tauCoefficient: t.xt[i], lower: box.lower[i] - t.x0[i], upper: box.upper[i] - t.x0[i],
-                            &node, changed: &changed) { return false }
+                for j in 0..<h { row[j] = -g[i * h + j] }
+                for j in 0..<k { row[h + j] = t.xt[i * k + j] }
+                if !tighten(row, count: n, lower: box.lower[i] - t.x0[i], upper: box.upper[i] - t.x0[i], node, changed: &changed) { return false }
             }
             if !changed { break }
         }
         return true
     }
 
-    /// The initial node: phi from the box (u = N x + b over the box), tau in [0, 1] or [0, 0].
-    func root(segment: Bool) -> Node {
-        var lo = [Double](repeating: 0, count: h + 1), hi = lo
+    /// The initial node: phi from the box (u = N x + b over the box), tau from the target.
+    func root(_ t: Target, into node: Node) {
         for u in 0..<h {
             var ulo = form.b[u], uhi = form.b[u]
             for j in 0..<m {
@@ -261,11 +318,14 @@ public final class PreimageSolver {
                 if a > 0 { ulo += a * box.lower[j]; uhi += a * box.upper[j] } else { ulo += a * box.upper[j]; uhi += a * box.lower[j] }
             }
             let (vlo, vhi) = sign[u] > 0 ? (ulo, uhi) : (-uhi, -ulo)
-            lo[u] = max(0, vlo)
-            hi[u] = max(0, vhi) + tolerance
+            node.lo[u] = max(0, vlo)
+            node.hi[u] = max(0, vhi) + tolerance
+            node.status[u] = 0
         }
-        hi[h] = segment ? 1 : 0
-        return Node(status: [UInt8](repeating: 0, count: h), lo: lo, hi: hi)
+        for j in 0..<t.k {
+            node.lo[h + j] = t.tauLower[j]
+            node.hi[h + j] = t.tauUpper[j]
+        }
     }
 
     /// The region of a fully decided node.
@@ -288,22 +348,26 @@ public final class PreimageSolver {
     }
 
     /// Calls `leaf` with every region that the search cannot exclude.
-    func search(_ y0: [Double], direction e: [Double]?, leaf: (RegionCode) -> Void) {
+    func search(_ t: Target, leaf: (RegionCode) -> Void) {
         switch strategy {
-        case .units: unitSearch(target(y0, direction: e), segment: e != nil, leaf: leaf)
-        case .space: spaceSearch(y0, direction: e, leaf: leaf)
+        case .units: unitSearch(t, leaf: leaf)
+        case .space: spaceSearch(t, leaf: leaf)
         }
     }
 
     /// Depth-first search over the units; `leaf` is called with every region that survives propagation.
-    func unitSearch(_ t: Target, segment: Bool, leaf: (RegionCode) -> Void) {
-        var rows = [Double](repeating: 0, count: h)
-        rows.withUnsafeMutableBufferPointer { buffer in
-            let r = buffer.baseAddress!
-            var stack = [root(segment: segment)]
-            while var node = stack.popLast() {
+    func unitSearch(_ t: Target, leaf: (RegionCode) -> Void) {
+        let n = h + t.k
+        let row = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        defer { row.deallocate() }
+        withNode(width: n, units: h) { node in
+            var stack = NodeStack(width: n, units: h)
+            root(t, into: node)
+            stack.push(node)
+            while !stack.isEmpty {
+                stack.pop(into: node)
                 nodes += 1
-                guard propagate(&node, t, r) else { continue }
+                guard propagate(node, t, row) else { continue }
                 // Branch on the undecided unit with the widest interval of phi.
                 var pick = -1
                 var width = -1.0
@@ -316,117 +380,133 @@ public final class PreimageSolver {
                     leaf(region(node))
                     continue
                 }
-                var inactive = node
-                inactive.status[pick] = 2
-                inactive.lo[pick] = 0
-                inactive.hi[pick] = 0
+                let (lo, hi) = (node.lo[pick], node.hi[pick])
+                node.status[pick] = 2
+                node.lo[pick] = 0
+                node.hi[pick] = 0
+                stack.push(node)
                 node.status[pick] = 1
-                stack.append(inactive)
-                stack.append(node)
+                node.lo[pick] = lo
+                node.hi[pick] = hi
+                stack.push(node)
             }
         }
     }
 
     /// Depth-first search over boxes of the state space. At a box X the units whose hyperplane
     /// misses X are decided; with the affine part J_p x + c_p of the decided active units and
-    /// the free units' relu(u) in [0, max u over X], every row of y = F(x) bounds x (and tau),
-    /// which shrinks X (interval bound tightening); a box whose enclosure of F misses y is
-    /// dropped. A box meeting at most `enumerationLimit` hyperplanes is a set of leaves (each
-    /// way of setting its free units); a larger one is bisected along its widest side.
-    func spaceSearch(_ y0: [Double], direction e: [Double]?, leaf: (RegionCode) -> Void) {
+    /// the free units' relu(u) in [0, max u over X], every row of y(tau) = F(x) bounds x and tau
+    /// (interval bound tightening), which shrinks X; a box whose enclosure of F misses the
+    /// target is dropped. A box meeting at most `enumerationLimit` hyperplanes is a set of
+    /// leaves (each way of setting its free units); a larger one is bisected along its widest side.
+    func spaceSearch(_ t: Target, leaf: (RegionCode) -> Void) {
         let enumerationLimit = 3
-        var stack = [Node(status: [], lo: box.lower + [0], hi: box.upper + [e == nil ? 0 : 1])]
-        var jp = [Double](repeating: 0, count: m * m), cp = [Double](repeating: 0, count: m)
-        var ulo = [Double](repeating: 0, count: h), uhi = ulo
-        var state = [UInt8](repeating: 0, count: h)
-        let direction = e ?? [Double](repeating: 0, count: m)
-        let scale = zip(box.lower, box.upper).map { $1 - $0 }.reduce(0, max)
-        while var node = stack.popLast() {
-            nodes += 1
-            var feasible = true
+        let k = t.k, n = m + k
+        let row = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        defer { row.deallocate() }
+        withNode(width: n, units: 0) { node in
+            var stack = NodeStack(width: n, units: 0)
+            for j in 0..<m { node.lo[j] = box.lower[j]; node.hi[j] = box.upper[j] }
+            for j in 0..<k { node.lo[m + j] = t.tauLower[j]; node.hi[m + j] = t.tauUpper[j] }
+            stack.push(node)
+            var jp = [Double](repeating: 0, count: m * m), cp = [Double](repeating: 0, count: m)
+            var uhi = [Double](repeating: 0, count: h)
+            var state = [UInt8](repeating: 0, count: h)
+            let scale = zip(box.lower, box.upper).map { $1 - $0 }.reduce(0, max)
             var free: [Int] = []
-            for _ in 0..<6 {
-                var changed = false
-                // Units over X.
-                free.removeAll(keepingCapacity: true)
-                for u in 0..<h {
-                    var lo = form.b[u], hi = form.b[u]
-                    for j in 0..<m {
-                        let a = form.N[u * m + j]
-                        if a > 0 { lo += a * node.lo[j]; hi += a * node.hi[j] } else { lo += a * node.hi[j]; hi += a * node.lo[j] }
+            while !stack.isEmpty {
+                stack.pop(into: node)
+                nodes += 1
+                var feasible = true
+                for _ in 0..<6 {
+                    var changed = false
+                    // Units over X.
+                    free.removeAll(keepingCapacity: true)
+                    for u in 0..<h {
+                        var lo = form.b[u], hi = form.b[u]
+                        for j in 0..<m {
+                            let a = form.N[u * m + j]
+                            if a > 0 { lo += a * node.lo[j]; hi += a * node.hi[j] } else { lo += a * node.hi[j]; hi += a * node.lo[j] }
+                        }
+                        uhi[u] = hi
+                        state[u] = lo > tolerance ? 1 : (hi < -tolerance ? 2 : 0)
+                        if state[u] == 0 { free.append(u) }
                     }
-                    ulo[u] = lo
-                    uhi[u] = hi
-                    state[u] = lo > tolerance ? 1 : (hi < -tolerance ? 2 : 0)
-                    if state[u] == 0 { free.append(u) }
+                    // J_p and c_p of the decided active units.
+                    for i in 0..<(m * m) { jp[i] = form.A[i] }
+                    for i in 0..<m { cp[i] = form.h1[i] }
+                    for u in 0..<h where state[u] == 1 {
+                        for r in 0..<m {
+                            let w = form.W1[r * h + u]
+                            if w == 0 { continue }
+                            cp[r] += w * form.b[u]
+                            for c in 0..<m { jp[r * m + c] += w * form.N[u * m + c] }
+                        }
+                    }
+                    // Rows: J_p x - E tau = y0 - c_p - sum_free W1 relu(u), relu(u) in [0, max(0, uhi)].
+                    for i in 0..<m {
+                        var fmin = 0.0, fmax = 0.0
+                        for u in free {
+                            let w = form.W1[i * h + u] * max(0, uhi[u])
+                            if w > 0 { fmax += w } else { fmin += w }
+                        }
+                        for j in 0..<m { row[j] = jp[i * m + j] }
+                        for j in 0..<k { row[m + j] = -t.directions[j][i] }
+                        let rhs = t.y0[i] - cp[i]
+                        if !tighten(row, count: n, lower: rhs - fmax, upper: rhs - fmin, node, changed: &changed) { feasible = false; break }
+                    }
+                    if !feasible || !changed { break }
                 }
-                // J_p and c_p of the decided active units.
-                for i in 0..<(m * m) { jp[i] = form.A[i] }
-                for i in 0..<m { cp[i] = form.h1[i] }
-                for u in 0..<h where state[u] == 1 {
-                    for r in 0..<m {
-                        let w = form.W1[r * h + u]
-                        if w == 0 { continue }
-                        cp[r] += w * form.b[u]
-                        for c in 0..<m { jp[r * m + c] += w * form.N[u * m + c] }
+                guard feasible else { continue }
+                if free.count <= enumerationLimit || (0..<m).allSatisfy({ node.hi[$0] - node.lo[$0] <= 1e-9 * scale }) {
+                    leaves += 1
+                    var d = RegionCode(count: h)
+                    for u in 0..<h where state[u] == 1 { d[u] = true }
+                    for combination in 0..<(1 << free.count) {
+                        var c = d
+                        for (bit, u) in free.enumerated() where combination & (1 << bit) != 0 { c[u] = true }
+                        leaf(c)
                     }
+                    continue
                 }
-                // Rows: J_p x - e tau = y0 - c_p - sum_free W1 relu(u), relu(u) in [0, max(0, uhi)].
-                for i in 0..<m {
-                    var fmin = 0.0, fmax = 0.0
-                    for u in free {
-                        let w = form.W1[i * h + u] * max(0, uhi[u])
-                        if w > 0 { fmax += w } else { fmin += w }
-                    }
-                    let rhs = y0[i] - cp[i]
-                    let ok = jp.withUnsafeBufferPointer { p in
-                        tighten(p.baseAddress! + i * m, count: m, tauCoefficient: -direction[i], lower: rhs - fmax, upper: rhs - fmin,
-                                &node, changed: &changed)
-                    }
-                    if !ok { feasible = false; break }
-                }
-                if !feasible || !changed { break }
+                // Bisect the widest side.
+                var widest = 0
+                for j in 1..<m where node.hi[j] - node.lo[j] > node.hi[widest] - node.lo[widest] { widest = j }
+                let mid = 0.5 * (node.lo[widest] + node.hi[widest])
+                let low = node.lo[widest]
+                node.lo[widest] = mid
+                stack.push(node)
+                node.lo[widest] = low
+                node.hi[widest] = mid
+                stack.push(node)
             }
-            guard feasible else { continue }
-            if free.count <= enumerationLimit || (0..<m).allSatisfy({ node.hi[$0] - node.lo[$0] <= 1e-9 * scale }) {
-                leaves += 1
-                var d = RegionCode(count: h)
-                for u in 0..<h where state[u] == 1 { d[u] = true }
-                for combination in 0..<(1 << free.count) {
-                    var c = d
-                    for (bit, u) in free.enumerated() where combination & (1 << bit) != 0 { c[u] = true }
-                    leaf(c)
-                }
-                continue
-            }
-            // Bisect the widest side.
-            var widest = 0
-            for j in 1..<m where node.hi[j] - node.lo[j] > node.hi[widest] - node.lo[widest] { widest = j }
-            let mid = 0.5 * (node.lo[widest] + node.hi[widest])
-            var left = node
-            left.hi[widest] = mid
-            node.lo[widest] = mid
-            stack.append(node)
-            stack.append(left)
         }
     }
 
     /// Every preimage of y in the box.
     public func preimages(of y: [Double]) -> Result {
+        var regions: [RegionCode] = []
+        search(target(y, directions: [], lower: [], upper: [])) { regions.append($0) }
+        return preimages(of: y, among: regions)
+    }
+
+    /// The preimages of y in the given regions (every preimage when they include the
+    /// candidates of a set holding y: `candidateRegions`).
+    public func preimages(of y: [Double], among regions: [RegionCode]) -> Result {
         var points: [(point: [Double], region: RegionCode)] = []
         var folds: [RegionCode] = []
-        search(y, direction: nil) { d in
+        for d in regions {
             let f = factors(d)
             guard let lu = f.lu else {
                 // A flat of preimages if the singular system is consistent there; report, never divide.
                 if consistentSingularSystem(d, y) { folds.append(d) }
-                return
+                continue
             }
             let x = lu.solve(Vec.sub(y, f.offset))
-            guard x.allSatisfy(\.isFinite), admits(x, in: d) else { return }
+            guard x.allSatisfy(\.isFinite), admits(x, in: d) else { continue }
             // A point on a boundary is found from both sides: keep it once.
             let near = tolerance * 10
-            if points.contains(where: { Vec.distance($0.point, x) <= near }) { return }
+            if points.contains(where: { Vec.distance($0.point, x) <= near }) { continue }
             points.append((x, d))
         }
         points.sort { $0.region < $1.region }
@@ -445,9 +525,15 @@ public final class PreimageSolver {
     /// Every region whose affine inverse of the segment [a, b] can meet it inside the box
     /// (complete; may include regions where it does not).
     public func candidateRegions(from a: [Double], to b: [Double]) -> [RegionCode] {
+        candidateRegions(origin: a, directions: [Vec.sub(b, a)], lower: [0], upper: [1])
+    }
+
+    /// Every region whose affine inverse of some y = origin + sum_j tau_j directions_j, tau in
+    /// [lower, upper], can lie in it inside the box (complete; may include regions where none does).
+    public func candidateRegions(origin: [Double], directions: [[Double]], lower: [Double], upper: [Double]) -> [RegionCode] {
         var out: [RegionCode] = []
-        search(a, direction: Vec.sub(b, a)) { out.append($0) }
-        return out.sorted()
+        search(target(origin, directions: directions, lower: lower, upper: upper)) { out.append($0) }
+        return Array(Set(out)).sorted()
     }
 
     /// The exact preimage of the segment [a, b] in every region, clipped to the region and the

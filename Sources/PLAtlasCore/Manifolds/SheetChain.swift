@@ -40,12 +40,24 @@ public final class RegionMaps {
 /// functions, so the sheet is a convex polytope of its flat; a line meets it in an interval,
 /// computed exactly by intersecting the intervals of every level (the line's image at each
 /// level is again a line).
+///
+/// **Rounding.** Each step towards the saddle expands what lies off the flats (the unstable
+/// directions for a stable manifold under F, the stable ones for an unstable manifold under the
+/// inverse), so after every step the point (and a chord's direction) is projected back onto the
+/// flat of that level. The flats are computed outwards from the local piece, the direction in
+/// which they are well conditioned, and kept for the sheets last asked about.
 public struct SheetChain {
     public let form: ShallowForm
     public let local: LocalPiece
     public let box: Box
     public let maps: RegionMaps
     let tolerance: Double
+    let flats = FlatCache()
+
+    /// The flats of the levels of recently used sheets (a reference type, shared by copies).
+    final class FlatCache {
+        var entries: [SheetID: [(origin: [Double], basis: [[Double]])]] = [:]
+    }
 
     public init(form: ShallowForm, local: LocalPiece, box: Box, maps: RegionMaps) {
         self.form = form
@@ -77,17 +89,55 @@ public struct SheetChain {
         return true
     }
 
+    /// The flat of every level below the sheet: [parent's, grandparent's, ..., the local
+    /// piece's], each as (the point of least norm, orthonormal basis), computed outwards from
+    /// the local piece (stable: preimages, unstable: images).
+    func levelFlats(_ sheet: Sheet) -> [(origin: [Double], basis: [[Double]])] {
+        if let cached = flats.entries[sheet.id] { return cached }
+        // Outwards: level 0 is the local piece, level j + 1 is made from level j.
+        let regions = Array(sheet.ancestors.reversed())   // r_0 (local), r_1, ..., r_{n-1} (parent)
+        var origin = local.points[sheet.cyclePoint], basis = local.bases[sheet.cyclePoint]
+        var out = [(origin, basis)]
+        for j in 1..<max(regions.count, 1) {
+            if local.kind == .stable {
+                let r = regions[j]
+                guard let o = maps.inverseImage(origin, in: r) else { break }
+                origin = o
+                basis = Vec.orthonormalize(basis.compactMap { maps.inverseLinear($0, in: r) })
+            } else {
+                let r = regions[j - 1]
+                origin = maps.image(origin, in: r)
+                basis = Vec.orthonormalize(basis.map { maps.jacobian(r) * $0 })
+            }
+            for q in basis { origin = Vec.axpy(origin, -Vec.dot(origin, q), q) }
+            out.append((origin, basis))
+        }
+        let result = Array(out.reversed())
+        if flats.entries.count > 4096 { flats.entries.removeAll(keepingCapacity: true) }
+        flats.entries[sheet.id] = result
+        return result
+    }
+
+    /// x projected onto the flat origin + span(basis) (a direction when `direction`).
+    func project(_ x: [Double], _ flat: (origin: [Double], basis: [[Double]]), direction: Bool = false) -> [Double] {
+        let r = direction ? x : Vec.sub(x, flat.origin)
+        var p = direction ? [Double](repeating: 0, count: x.count) : flat.origin
+        for q in flat.basis { p = Vec.axpy(p, Vec.dot(q, r), q) }
+        return p
+    }
+
     /// Whether x (assumed on the sheet's flat) lies on the sheet.
     public func contains(_ x: [Double], sheet: Sheet) -> Bool {
         if sheet.parent == nil && sheet.ancestors.isEmpty { return local.contains(x, at: sheet.cyclePoint, flatTolerance: .infinity) }
+        let levels = levelFlats(sheet)
         var y = x
         var current = sheet.region
-        for next in sheet.ancestors {
+        for (index, next) in sheet.ancestors.enumerated() {
             guard admits(y, current), let (z, _) = step(y, nil, from: current, to: next) else { return false }
-            y = z
+            y = index < levels.count ? project(z, levels[index]) : z
             current = next
         }
-        return local.contains(y, at: sheet.cyclePoint, flatTolerance: 1e6 * tolerance)
+        return local.contains(y, at: sheet.cyclePoint, flatTolerance: .infinity)
     }
 
     /// Restricts [lower, upper] to {t : x + t v in region d and the box}.
@@ -112,14 +162,15 @@ public struct SheetChain {
     public func chord(_ x: [Double], along v: [Double], sheet: Sheet) -> (Double, Double)? {
         if sheet.ancestors.isEmpty { return local.chord(x, along: v, at: sheet.cyclePoint) }
         var lower = -Double.infinity, upper = Double.infinity
+        let levels = levelFlats(sheet)
         var y = x, w = v
         var current = sheet.region
-        for next in sheet.ancestors {
+        for (index, next) in sheet.ancestors.enumerated() {
             clip(y, w, current, &lower, &upper)
             if lower > upper { return nil }
             guard let (z, dz) = step(y, w, from: current, to: next) else { return nil }
-            y = z
-            w = dz!
+            y = index < levels.count ? project(z, levels[index]) : z
+            w = index < levels.count ? project(dz!, levels[index], direction: true) : dz!
             current = next
         }
         guard let (a, b) = local.chord(y, along: w, at: sheet.cyclePoint) else { return nil }
