@@ -25,5 +25,6 @@ struct PlotOptions: ParsableArguments {
 
     func validate() throws {
         if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
+        try OutputPath.check(plot, option: "--plot")
     }
 }

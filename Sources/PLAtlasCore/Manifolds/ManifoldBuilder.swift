@@ -223,6 +223,7 @@ public struct ManifoldBuilder {
         self.method = method
         let neighbours = max(2, min(form.hiddenCount, 2 * form.dimension))
         self.supportCount = max(d + 1, options.supportPoints ?? neighbours * d)
+        try Self.checkSize(supportPoints: supportCount, dimension: form.dimension)
         // At most a quarter of the radius of the local piece: in high dimension 1% of the box
         // diagonal can exceed the whole local piece, and then nothing pushed from it counts as new.
         var localRadius = Double.infinity
@@ -238,6 +239,17 @@ public struct ManifoldBuilder {
         self.coverage = options.coverage ?? min(0.01 * options.bounds.diagonal, 0.25 * localRadius)
         self.minimumLength = options.minimumLength ?? 1e-7 * options.bounds.diagonal
         self.inverse = InverseMap(form: form)
+    }
+
+    /// Fails when a sheet of `supportPoints` points in dimension M would hold more numbers
+    /// than `Limits.current` allows.
+    public static func checkSize(supportPoints: Int, dimension: Int) throws(ManifoldError) {
+        do {
+            try Limits.current.check(Double(supportPoints) * Double(dimension), .values,
+                                     "a sheet of \(supportPoints) support points with M = \(dimension) holds NS x M numbers, which")
+        } catch {
+            throw .tooLarge(error.description)
+        }
     }
 
     // MARK: The local piece
