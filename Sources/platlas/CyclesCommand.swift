@@ -82,7 +82,7 @@ struct CyclesCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     }
 
     mutating func prepare() throws {
-        loaded = try model.load()
+        loaded = try model.load(maxOrder: maxOrder)
     }
 
     var options: CycleSearchOptions {

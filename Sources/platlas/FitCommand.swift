@@ -144,10 +144,11 @@ struct FitCommand: ParsableCommand, PreparedCommand {
             case .failure(let error): throw InputError(error.description)
             }
             defaults = known.defaults
-            // RK4 steps per flow map: dt in steps of at most the system's largest step.
+            // RK4 steps of the sampling: every state pair is dt in steps of at most the system's largest step.
+            let step = dt ?? known.defaults.dt, count = samples ?? known.defaults.samples
             do {
-                try Limits.current.check((dt ?? known.defaults.dt) / known.defaults.maxStep, .count,
-                                         "--dt \(dt ?? known.defaults.dt) in RK4 steps of at most \(known.defaults.maxStep)")
+                try Limits.current.check(Double(count) * max(1, (step / known.defaults.maxStep).rounded(.up)), .count,
+                                         "sampling \(count) state pairs dt = \(step) apart in RK4 steps of at most \(known.defaults.maxStep) takes a number of steps that")
             } catch {
                 throw InputError(error.description)
             }

@@ -87,7 +87,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     }
 
     mutating func prepare() throws {
-        loaded = try model.load()
+        loaded = try model.load(maxOrder: saddle.maxOrder)
         if let supportPoints {
             do { try ManifoldBuilder.checkSize(supportPoints: supportPoints, dimension: loaded!.dimension) } catch { throw InputError("--support-points: \(error)") }
         }
@@ -257,7 +257,7 @@ struct SaddleOptions: ParsableArguments {
     @Option(name: [.customLong("cycle"), .customLong("saddle")], help: ArgumentHelp("Index of the saddle among the cycles found (0-based).", valueName: "I"))
     var cycle: Int?
 
-    @Option(help: ArgumentHelp("A point in the region of a saddle fixed point: x,y,...", valueName: "x,y,..."))
+    @Option(parsing: .unconditional, help: ArgumentHelp("A point in the region of a saddle fixed point: x,y,...", valueName: "x,y,..."))
     var point: String?
 
     @Option(help: ArgumentHelp("Read the cycles from /cycles of this result file instead of searching.", valueName: "F.h5"))
@@ -266,7 +266,7 @@ struct SaddleOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Search cycles of orders 1...K.", valueName: "K"))
     var maxOrder = 1
 
-    @Option(help: ArgumentHelp("lo:hi or lo1:hi1,lo2:hi2,...", valueName: "BOX"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("lo:hi or lo1:hi1,lo2:hi2,...", valueName: "BOX"))
     var bounds: String?
 
     @Option(help: ArgumentHelp("At most N applications of F or F^-1 (default 200; intersections: 12).", valueName: "N"), transform: wholeNumber)
@@ -287,6 +287,7 @@ struct SaddleOptions: ParsableArguments {
         if cycle != nil && point != nil { throw ValidationError("give either --cycle or --point, not both") }
         if let cycle, cycle < 0 { throw ValidationError("--cycle must be 0 or more") }
         guard maxOrder >= 1 else { throw ValidationError("--max-order must be at least 1") }
+        guard maxOrder <= 10_000 else { throw ValidationError("--max-order \(maxOrder) is beyond any useful search (at most 10000)") }
         guard (maxIterations ?? 1) >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
         try Limits.current.check(options: [("--max-iterations", maxIterations, .count)])
         if let bounds, Self.parseBounds(bounds, dimension: nil) == nil { throw ValidationError("--bounds must be lo:hi or lo1:hi1,lo2:hi2,... with lo < hi, got '\(bounds)'") }

@@ -77,12 +77,15 @@ public struct Limits: Sendable, Equatable {
     /// Fails when `value` is beyond the limit of `kind`: "`what` is VALUE, more than the limit
     /// of LIMIT (set VARIABLE to raise it)".
     public func check(_ value: Int, _ kind: Kind, _ what: @autoclosure () -> String) throws(LimitError) {
-        if value > self[kind] { throw LimitError(what(), value: Double(value), kind: kind, limit: self[kind]) }
+        if value > self[kind] { throw LimitError(what(), shown: String(value), kind: kind, limit: self[kind]) }
     }
 
     /// The same for a size computed as a product (or too large for an Int).
     public func check(_ value: Double, _ kind: Kind, _ what: @autoclosure () -> String) throws(LimitError) {
-        if !(value <= Double(self[kind])) { throw LimitError(what(), value: value, kind: kind, limit: self[kind]) }
+        if !(value <= Double(self[kind])) {
+            let shown = value < 9e18 && value == value.rounded() ? String(Int(value)) : "\(value)"
+            throw LimitError(what(), shown: shown, kind: kind, limit: self[kind])
+        }
     }
 
     /// The product of `factors` as a Double, exact up to 2^53 and never overflowing: the size
@@ -111,8 +114,7 @@ public struct LimitError: Error, CustomStringConvertible, Sendable, Equatable {
 
     public init(description: String) { self.description = description }
 
-    init(_ what: String, value: Double, kind: Limits.Kind, limit: Int) {
-        let shown = value < 1e15 ? String(Int(value)) : "\(value)"
+    init(_ what: String, shown: String, kind: Limits.Kind, limit: Int) {
         description = "\(what) is \(shown), more than the limit of \(limit) (set \(kind.variable) to raise it)"
     }
 }

@@ -35,6 +35,8 @@ public struct CyclesAnalysis: AnalysisConfiguration {
             return CyclesAnalysis(options: o)
         })
 
+    public var cycleSearchOrder: Int? { options.maxOrder }
+
     public func run(_ context: AnalysisRunContext, into root: borrowing Group, group: String) throws -> AnalysisOutcome {
         precondition(group == "cycles", "a spec holds at most one cycles analysis")
         let search: CycleSearch

@@ -259,7 +259,14 @@ public struct JobSpec: Sendable {
     /// Checks every analysis against the model the run will analyse (the spec's or `--model`),
     /// before any computation; the error names the line of the offending key.
     public func check(_ model: Model) throws(JobSpecError) {
-        for analysis in analyses { try analysis.configuration.check(model) }
+        for analysis in analyses {
+            try analysis.configuration.check(model)
+            if let order = analysis.configuration.cycleSearchOrder {
+                do { try CycleSearch.checkSize(maxOrder: order, dimension: model.dimension) } catch {
+                    throw JobSpecError(path, line: analysis.line, "[[\(analysis.kind)]]: \(error)")
+                }
+            }
+        }
     }
 
     /// `path` made absolute against the current directory, with `.` and `..` resolved.

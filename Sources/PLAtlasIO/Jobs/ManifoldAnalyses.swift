@@ -172,3 +172,8 @@ public struct IntersectionsAnalysis: AnalysisConfiguration {
         return AnalysisOutcome(summary: summary, json: computed.json(seconds: CycleSearch.seconds(since: started), ranks: context.collective.size))
     }
 }
+
+// The cycle search that finds the saddle (none when the cycles come from a file).
+extension ManifoldAnalysis { public var cycleSearchOrder: Int? { setup.cyclesFile == nil ? setup.maxOrder : nil } }
+extension BasinsAnalysis { public var cycleSearchOrder: Int? { setup.cyclesFile == nil ? setup.maxOrder : nil } }
+extension IntersectionsAnalysis { public var cycleSearchOrder: Int? { setup.cyclesFile == nil ? setup.maxOrder : nil } }

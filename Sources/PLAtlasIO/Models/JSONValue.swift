@@ -230,7 +230,8 @@ struct JSONParser {
                 utf8 += Array(String(Character(u)).utf8)
             default:
                 index -= 1
-                throw invalid("an invalid escape '\\\(describeByte())' in a string")
+                let shown = escape >= 0x21 && escape < 0x7F ? String(Character(Unicode.Scalar(escape))) : String(format: "\\x%02X", escape)
+                throw invalid("an invalid escape '\\\(shown)' in a string")
             }
         }
         guard let text = String(bytes: utf8, encoding: .utf8) else { throw invalid("a string that is not valid UTF-8") }
