@@ -173,7 +173,10 @@ struct JSONParser {
         guard index < end else { throw truncated() }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
-            if index < end, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { throw invalid("a number with a leading zero") }
+            if index < end, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+                index = start
+                throw invalid("a number with a leading zero")
+            }
         } else if digits(&self) == 0 {
             throw invalid("expected a digit, found \(describeByte())")
         }
