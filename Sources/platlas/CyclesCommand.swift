@@ -24,6 +24,10 @@ struct CyclesCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         --exhaustive evaluates every region sequence up to rotation instead (ground truth for
         small systems); it refuses to start beyond --exhaustive-limit sequences.
 
+        A search up to order K keeps (K + 1) matrices of M x M: at most PLATLAS_MAX_VALUES
+        numbers (default 134217728; docs/model-format.md, "Limits"), as counts are at most
+        PLATLAS_MAX_COUNT.
+
         Under mpirun or srun the ranks share the restarts; the result for a seed does not depend
         on the number of ranks.
 

@@ -20,6 +20,11 @@ struct FitCommand: ParsableCommand, PreparedCommand {
         long-horizon check (fixed points with `cycles`' search, attractors reached from random
         states with their largest Lyapunov exponent, compared with the true system).
 
+        Limits (docs/model-format.md): --hidden and --max-hidden at most PLATLAS_MAX_HIDDEN
+        (default 65536), the least-squares design (pairs x (M + 1 + features)) at most
+        PLATLAS_MAX_VALUES numbers, samples and RK4 steps at most PLATLAS_MAX_COUNT; set the
+        variable to raise one. --output and --json-model are checked to be writable first.
+
         Systems and their defaults (dt, hidden units, samples):
           duffing    alpha=-1 beta=0.1 delta=0.5              0.25  40   4000
           lorenz63   sigma=10 rho=28 beta=8/3                 0.02  300  20000

@@ -29,6 +29,10 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         (docs/manifolds.md). --plot F.svg draws the manifolds and cycles in the first two
         coordinates.
 
+        Limits (docs/model-format.md): a sheet's support points (NS x M numbers) and the
+        --exchange-limit buffer at most PLATLAS_MAX_VALUES numbers, --max-iterations at most
+        PLATLAS_MAX_COUNT; --plot, --output and the checkpoint are checked to be writable first.
+
         Under mpirun or srun the regions are spread over the ranks: each rank owns some
         regions, builds their sheets, and sends the points that land elsewhere to their owner
         once per round (--ownership, --no-rebalance, --exchange-limit; docs/scaling.md). Any

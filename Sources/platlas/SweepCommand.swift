@@ -24,6 +24,10 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         reported: fold, flip, neimark-sacker, border-collision, creation, destruction
         (--refine TOL: bisection on the parameter). docs/sweeps.md has the details.
 
+        Limits (docs/model-format.md): at most PLATLAS_MAX_POINTS points (default 1000000),
+        an orbit diagram of at most PLATLAS_MAX_VALUES numbers (points x initial conditions x
+        samples x M), counts up to PLATLAS_MAX_COUNT; set the variable to raise one.
+
         Under mpirun the ranks share the blocks of points through a work queue on rank 0; the
         result does not depend on the number of ranks. With --output the points are written as
         they complete; --resume F continues an interrupted run and computes only missing points.
