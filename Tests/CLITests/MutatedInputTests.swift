@@ -221,6 +221,21 @@ struct MutatedInputTests {
             try file.close()
             paths.append(path)
         }
+        // A stack whose members are each within the limits, but not together: refused before
+        // any member is read.
+        let stack = dir + "/stack-too-large-together.h5"
+        let stackFile = try File.create(stack)
+        let members = try stackFile.root.createGroup("model")
+        try members.setAttribute("stack_size", 9)
+        for i in 0..<9 {
+            let member = try members.createGroup(String(i))
+            try member.setAttribute("type", "plrnn")
+            try claim(member, "A", [4096]); try claim(member, "W", [4096, 4096]); try claim(member, "h", [4096])
+            try member.close()
+        }
+        try members.close()
+        try stackFile.close()
+        paths.append(stack)
         // A good file cut in half.
         let whole = try model("whole.h5") { g in
             try g.writeDataset("A", two, shape: [2]); try g.writeDataset("W", square, shape: [2, 2]); try g.writeDataset("h", two, shape: [2])

@@ -26,7 +26,9 @@ extension ModelFile {
                     guard count <= members else {
                         throw ModelError(source: path, field: "stack_size", "\(count) models claimed, but group '\(group)' holds \(members) subgroups")
                     }
-                    var stack: [Model] = []
+                    // Every member's shapes first, then the values: nothing is read before
+                    // the whole file's claims are checked.
+                    var claims: [Claim] = []
                     var total = 0.0
                     for i in 0..<count {
                         guard g.isGroup(String(i)) == true else {
@@ -34,7 +36,17 @@ extension ModelFile {
                         }
                         let member = try g.openGroup(String(i))
                         do {
-                            stack.append(try model(in: member, path: path, limits: limits, valuesBefore: &total))
+                            claims.append(try claim(in: member, path: path, limits: limits, valuesBefore: &total))
+                        } catch let error as ModelError {
+                            throw error.nested(in: "stack[\(i)]")
+                        }
+                        try member.close()
+                    }
+                    var stack: [Model] = []
+                    for (i, claim) in claims.enumerated() {
+                        let member = try g.openGroup(String(i))
+                        do {
+                            stack.append(try read(claim, from: member, path: path))
                         } catch let error as ModelError {
                             throw error.nested(in: "stack[\(i)]")
                         }
@@ -43,7 +55,7 @@ extension ModelFile {
                     models = stack
                 } else {
                     var total = 0.0
-                    models = [try model(in: g, path: path, limits: limits, valuesBefore: &total)]
+                    models = [try read(try claim(in: g, path: path, limits: limits, valuesBefore: &total), from: g, path: path)]
                 }
                 try g.close()
             }
@@ -58,10 +70,16 @@ extension ModelFile {
         }
     }
 
-    /// The model of one group. Its shapes are checked first (`Model.checkShapes`), and the
-    /// values of the file so far (`valuesBefore`, updated) with them against the limit, then
-    /// the arrays are read.
-    static func model(in group: borrowing Group, path: String, limits: Limits, valuesBefore total: inout Double) throws -> Model {
+    /// What a model group claims, read without reading its arrays: the kind, P and the shapes.
+    struct Claim {
+        var kind: ModelKind
+        var shapes: [String: [Int]]
+        var activeUnits: Int?
+    }
+
+    /// The claim of one model group, checked (`Model.checkShapes`), and the values of the file
+    /// so far (`valuesBefore`, updated) with it against the limit.
+    static func claim(in group: borrowing Group, path: String, limits: Limits, valuesBefore total: inout Double) throws -> Claim {
         guard group.hasAttribute("type") else {
             throw ModelError(source: path, field: "type", "missing (a string attribute of group '\(group.path)')")
         }
@@ -94,12 +112,17 @@ extension ModelFile {
         do { try limits.check(total, .values, "the number of values in the file") } catch {
             throw ModelError(source: path, error.description)
         }
+        return Claim(kind: kind, shapes: shapes, activeUnits: activeUnits)
+    }
+
+    /// The model of a group whose claim has been checked: its arrays read, its values checked.
+    static func read(_ claim: Claim, from group: borrowing Group, path: String) throws -> Model {
         var parameters: [String: Parameter] = [:]
-        for name in shapes.keys.sorted() {
+        for name in claim.shapes.keys.sorted() {
             let (values, shape) = try group.readDoubles(name)
             parameters[name] = Parameter(name: name, shape: shape, values: values)
         }
-        return try Model(kind: kind, parameters: parameters, activeUnits: activeUnits, source: path)
+        return try Model(kind: claim.kind, parameters: parameters, activeUnits: claim.activeUnits, source: path)
     }
 
     /// A numeric attribute that must hold one integer (a float such as 2.5 is refused, not
