@@ -162,9 +162,10 @@ public struct Dataset: ~Copyable {
     public func readAll<T: HDF5Scalar>(as type: T.Type = T.self) throws(HDF5Error) -> [T] {
         try inContext("cannot read '\(path)'") { () throws(HDF5Error) in
             try requireNumbers()
-            let n = elementCount(try extent().shape)
+            let shape = try extent().shape
+            let n = elementCount(shape)
             if n == 0 { return [] }
-            return try readArray(of: T.self, count: n) { (buffer) throws(HDF5Error) in
+            return try readArray(of: T.self, count: n, shape: shape) { (buffer) throws(HDF5Error) in
                 try H5.read(location.id, memoryType: T.hdf5Type, memorySpace: H5.allOfSpace, fileSpace: H5.allOfSpace,
                             transfer: H5.defaultList, buffer)
             }

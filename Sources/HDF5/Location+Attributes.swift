@@ -67,7 +67,7 @@ extension Location {
                 guard type.kind == .integer || type.kind == .float else {
                     throw HDF5Error("", reason: "it holds \(type.kind == .string ? "a string" : "a non-numeric value"), not numbers")
                 }
-                let values = try readArray(of: T.self, count: elementCount(shape)) { (buffer) throws(HDF5Error) in
+                let values = try readArray(of: T.self, count: elementCount(shape), shape: shape) { (buffer) throws(HDF5Error) in
                     try H5.readAttribute(attribute, memoryType: T.hdf5Type, buffer)
                 }
                 return (values, shape)

@@ -21,14 +21,39 @@ struct Location {
     var path: String { H5.name(of: id) }
 }
 
-/// The product of the dimensions (1 for a scalar).
-func elementCount(_ shape: [Int]) -> Int { shape.reduce(1, *) }
+/// The product of the dimensions (1 for a scalar), `Int.max` when it does not fit in an Int.
+func elementCount(_ shape: [Int]) -> Int {
+    var n = 1
+    for d in shape {
+        let (product, overflow) = n.multipliedReportingOverflow(by: d)
+        if overflow { return .max }
+        n = product
+    }
+    return n
+}
+
+/// How much one read may bring into memory. A dataset or attribute whose extent claims more
+/// elements fails to read (an `HDF5Error` naming the claim and the limit) before anything is
+/// allocated, so that a small file claiming a huge array cannot exhaust memory.
+public enum ReadLimit {
+    /// The most elements (numbers, or bytes of fixed-length strings) one read may return.
+    /// Set once at startup, before any reads.
+    nonisolated(unsafe) public static var elements = Int.max
+    /// Appended to the error message, e.g. how to raise the limit.
+    nonisolated(unsafe) public static var advice = ""
+}
 
 /// Reads `count` trivially-copyable values through `fill`, which receives a buffer of
-/// `count` elements (never a null pointer, even for zero elements).
+/// `count` elements (never a null pointer, even for zero elements). `shape`, when given, is
+/// what the message of a read beyond `ReadLimit` shows.
 func readArray<T: BitwiseCopyable>(
-    of type: T.Type, count: Int, _ fill: (UnsafeMutableRawPointer) throws(HDF5Error) -> Void
+    of type: T.Type, count: Int, shape: [Int]? = nil, _ fill: (UnsafeMutableRawPointer) throws(HDF5Error) -> Void
 ) throws(HDF5Error) -> [T] {
+    guard count < Int.max, count <= ReadLimit.elements else {
+        let claim = shape.map { $0.map(String.init).joined(separator: "x") } ?? (count == .max ? "more than \(Int.max)" : String(count))
+        throw HDF5Error("", reason: "it claims \(claim) elements, more than the limit of \(ReadLimit.elements) one read may allocate"
+                            + (ReadLimit.advice.isEmpty ? "" : " (\(ReadLimit.advice))"))
+    }
     var failure: HDF5Error?
     let values = [T](unsafeUninitializedCapacity: max(count, 1)) { buffer, initialized in
         do throws(HDF5Error) {
@@ -109,7 +134,7 @@ enum StringCodec {
         let length = stored.size
         let memoryType = try H5.stringType(length: length)
         defer { H5.closeType(memoryType) }
-        let bytes = try readArray(of: UInt8.self, count: count * length) { (buffer) throws(HDF5Error) in
+        let bytes = try readArray(of: UInt8.self, count: elementCount([count, length])) { (buffer) throws(HDF5Error) in
             try read(memoryType, buffer)
         }
         return decodeFixedLength(bytes, count: count, length: length)

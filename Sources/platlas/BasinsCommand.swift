@@ -55,7 +55,7 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     }
 
     mutating func prepare() throws {
-        loaded = try model.load()
+        loaded = try model.load(maxOrder: saddle.maxOrder)
     }
 
     func run(world: Communicator) throws {

@@ -14,11 +14,12 @@ struct BenchKernelsCommand: ParsableCommand {
     @Option(help: "Matrix order m.")
     var dimension = 2
 
-    @Option(help: "Products to chain.")
+    @Option(help: "Products to chain (default: 10000000).", transform: wholeNumber)
     var products = 10_000_000
 
     func validate() throws {
         guard dimension >= 1, products >= 1 else { throw ValidationError("--dimension and --products must be positive") }
+        try Limits.current.check(options: [("--dimension", dimension, .dimension), ("--products", products, .count)])
     }
 
     func run() throws {

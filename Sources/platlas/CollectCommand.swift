@@ -37,6 +37,7 @@ struct CollectCommand: ParsableCommand {
         guard lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") else {
             throw ValidationError("the output must name an HDF5 file ending in .h5 or .hdf5: \(outputPath)")
         }
+        try OutputPath.check(outputPath, option: "output \(outputPath)")
     }
 
     func run() throws {

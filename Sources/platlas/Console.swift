@@ -43,8 +43,8 @@ enum Console {
                 Platlas.exit(withError: error)
             }
             if code == .validationFailure {
-                // Usage errors: ArgumentParser's message, but exit code 2 like every bad input.
-                FileHandle.standardError.write(Data((Platlas.fullMessage(for: error) + "\n").utf8))
+                // Usage errors: ArgumentParser's message as one line, exit code 2 like every bad input.
+                Console.error(usageLine(for: error))
                 flushAndExit(2)
             }
             Console.error("\(error)")
@@ -57,6 +57,20 @@ extension Console {
     /// A warning on stderr, from rank 0 only.
     static func warn(_ message: String, world: Communicator) {
         if world.isRoot { FileHandle.standardError.write(Data("platlas: warning: \(message)\n".utf8)) }
+    }
+
+    /// ArgumentParser's message for a usage error on one line, with where to read more:
+    /// "--max-order must be at least 1, got 0 (see 'platlas cycles --help')".
+    static func usageLine(for error: Error) -> String {
+        let lines = Platlas.message(for: error).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        var line = lines.filter { !$0.isEmpty && !$0.hasPrefix("Help:") && !$0.hasPrefix("Usage:") }.joined(separator: " ")
+        if line.hasPrefix("Error: ") { line.removeFirst(7) }
+        let full = Platlas.fullMessage(for: error).split(separator: "\n")
+        if let see = full.last(where: { $0.contains("--help") }), let open = see.firstIndex(of: "'"),
+           let close = see.lastIndex(of: "'"), open < close {
+            line += " (see \(see[open...close]))"
+        }
+        return line
     }
 
     /// A log that only rank 0 writes to stderr.
@@ -81,11 +95,7 @@ extension OutputOptions {
             guard lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") else {
                 throw ValidationError("--output must name an HDF5 file ending in .h5 or .hdf5: \(output)")
             }
-            let directory = (output as NSString).deletingLastPathComponent
-            var isDirectory: ObjCBool = false
-            if !directory.isEmpty, !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
-                throw ValidationError("--output: directory '\(directory)' does not exist")
-            }
+            try OutputPath.check(output, option: "--output")
         }
     }
 }

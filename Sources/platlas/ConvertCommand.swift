@@ -35,6 +35,7 @@ struct ConvertCommand: ParsableCommand, PreparedCommand {
         guard lower.hasSuffix(".json") || lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") else {
             throw ValidationError("the output must end in .json, .h5 or .hdf5: \(outputPath)")
         }
+        try OutputPath.check(outputPath, option: "output \(outputPath)")
     }
 
     mutating func prepare() throws {

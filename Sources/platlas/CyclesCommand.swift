@@ -24,6 +24,10 @@ struct CyclesCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         --exhaustive evaluates every region sequence up to rotation instead (ground truth for
         small systems); it refuses to start beyond --exhaustive-limit sequences.
 
+        A search up to order K keeps (K + 1) matrices of M x M: at most PLATLAS_MAX_VALUES
+        numbers (default 134217728; docs/model-format.md, "Limits"), as counts are at most
+        PLATLAS_MAX_COUNT.
+
         Under mpirun or srun the ranks share the restarts; the result for a seed does not depend
         on the number of ranks.
 
@@ -42,19 +46,19 @@ struct CyclesCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     @Option(help: "Seed of every random choice.")
     var seed: UInt64 = 0
 
-    @Option(help: ArgumentHelp("Restarts per batch (default: 10/40/100 for k < 8 / < 30 / otherwise).", valueName: "N"))
+    @Option(help: ArgumentHelp("Restarts per batch (default: 10/40/100 for k < 8 / < 30 / otherwise).", valueName: "N"), transform: wholeNumber)
     var restarts: Int?
 
-    @Option(help: ArgumentHelp("Candidate evaluations per restart (default: 20/60/300/1080/1115 for k < 3/6/8/20/otherwise).", valueName: "N"))
+    @Option(help: ArgumentHelp("Candidate evaluations per restart (default: 20/60/300/1080/1115 for k < 3/6/8/20/otherwise).", valueName: "N"), transform: wholeNumber)
     var innerIterations: Int?
 
     @Flag(help: "Enumerate every region sequence instead of the heuristic.")
     var exhaustive = false
 
-    @Option(help: ArgumentHelp("Refuse --exhaustive beyond this many sequences.", valueName: "N"))
+    @Option(help: ArgumentHelp("Refuse --exhaustive beyond this many sequences (default: 10000000).", valueName: "N"), transform: wholeNumber)
     var exhaustiveLimit = 10_000_000
 
-    @Option(help: ArgumentHelp("Enumerate an order outright (exactly) when it has at most N region sequences up to rotation; 0: always use the heuristic.", valueName: "N"))
+    @Option(help: ArgumentHelp("Enumerate an order outright (exactly) when it has at most N region sequences up to rotation; 0: always use the heuristic (default: 250000).", valueName: "N"), transform: wholeNumber)
     var exactBelow = 250_000
 
     @Option(help: "Eigenvalues with ||lambda| - 1| at most this make a cycle marginal.")
@@ -76,11 +80,13 @@ struct CyclesCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         guard exhaustiveLimit >= 1 else { throw ValidationError("--exhaustive-limit must be at least 1") }
         guard exactBelow >= 0 else { throw ValidationError("--exact-below must be 0 or more") }
         guard marginalTolerance >= 0, marginalTolerance.isFinite else { throw ValidationError("--marginal-tolerance must be a non-negative number") }
+        try Limits.current.check(options: [("--restarts", restarts, .count), ("--inner-iterations", innerIterations, .count),
+                                           ("--exhaustive-limit", exhaustiveLimit, .count), ("--exact-below", exactBelow, .count)])
         try output.validate()
     }
 
     mutating func prepare() throws {
-        loaded = try model.load()
+        loaded = try model.load(maxOrder: maxOrder)
     }
 
     var options: CycleSearchOptions {

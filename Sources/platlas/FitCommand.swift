@@ -20,6 +20,11 @@ struct FitCommand: ParsableCommand, PreparedCommand {
         long-horizon check (fixed points with `cycles`' search, attractors reached from random
         states with their largest Lyapunov exponent, compared with the true system).
 
+        Limits (docs/model-format.md): --hidden and --max-hidden at most PLATLAS_MAX_HIDDEN
+        (default 65536), the least-squares design (pairs x (M + 1 + features)) at most
+        PLATLAS_MAX_VALUES numbers, samples and RK4 steps at most PLATLAS_MAX_COUNT; set the
+        variable to raise one. --output and --json-model are checked to be writable first.
+
         Systems and their defaults (dt, hidden units, samples):
           duffing    alpha=-1 beta=0.1 delta=0.5              0.25  40   4000
           lorenz63   sigma=10 rho=28 beta=8/3                 0.02  300  20000
@@ -48,10 +53,10 @@ struct FitCommand: ParsableCommand, PreparedCommand {
     @Option(help: "Time step of the flow map (default: per system).")
     var dt: Double?
 
-    @Option(help: "Hidden units H (default: per system; 50 for --data).")
+    @Option(help: "Hidden units H (default: per system; 50 for --data).", transform: wholeNumber)
     var hidden: Int?
 
-    @Option(help: "State pairs sampled from the system (default: per system).")
+    @Option(help: "State pairs sampled from the system (default: per system).", transform: wholeNumber)
     var samples: Int?
 
     @Option(help: "Ridge penalty on the output weights (relative to the mean squared residual, normalised coordinates).")
@@ -66,13 +71,13 @@ struct FitCommand: ParsableCommand, PreparedCommand {
     @Flag(help: "Orthogonal matching pursuit over a pool of random features: add units until the relative training error is at most --tolerance.")
     var omp = false
 
-    @Option(help: "Largest hidden layer for --omp.")
+    @Option(help: "Largest hidden layer for --omp (default: 50).", transform: wholeNumber)
     var maxHidden: Int = 50
 
     @Option(help: "Relative one-step training error at which --omp stops.")
     var tolerance: Double = 0.01
 
-    @Option(help: "Size of the feature pool for --omp.")
+    @Option(help: "Size of the feature pool for --omp (default: 2000).", transform: wholeNumber)
     var pool: Int = 2000
 
     @Flag(help: "Refit so that det J > 0 on every region the training states visit (an iteratively reweighted Jacobian penalty; docs/fitting.md).")
@@ -115,12 +120,16 @@ struct FitCommand: ParsableCommand, PreparedCommand {
             if pool < maxHidden { throw ValidationError("--pool (\(pool)) must be at least --max-hidden (\(maxHidden))") }
         }
         for text in parameterOverrides { _ = try Self.parseOverride(text) }
+        try Limits.current.check(options: [("--hidden", hidden, .hidden), ("--max-hidden", omp ? maxHidden : nil, .hidden),
+                                           ("--samples", samples, .count), ("--pool", omp ? pool : nil, .count)])
         if let output, !(output.lowercased().hasSuffix(".h5") || output.lowercased().hasSuffix(".hdf5")) {
             throw ValidationError("--output must end in .h5 or .hdf5: \(output)")
         }
         if let jsonModel, !jsonModel.lowercased().hasSuffix(".json") {
             throw ValidationError("--json-model must end in .json: \(jsonModel)")
         }
+        try OutputPath.check(output, option: "--output")
+        try OutputPath.check(jsonModel, option: "--json-model")
     }
 
     static func parseOverride(_ text: String) throws -> (String, Double) {
@@ -140,6 +149,14 @@ struct FitCommand: ParsableCommand, PreparedCommand {
             case .failure(let error): throw InputError(error.description)
             }
             defaults = known.defaults
+            // RK4 steps of the sampling: every state pair is dt in steps of at most the system's largest step.
+            let step = dt ?? known.defaults.dt, count = samples ?? known.defaults.samples
+            do {
+                try Limits.current.check(Double(count) * max(1, (step / known.defaults.maxStep).rounded(.up)), .count,
+                                         "sampling \(count) state pairs dt = \(step) apart in RK4 steps of at most \(known.defaults.maxStep) takes a number of steps that")
+            } catch {
+                throw InputError(error.description)
+            }
         } else if let path = data {
             let (trajectories, fileDt) = try Self.readTrajectories(path)
             guard let step = dt ?? fileDt else {
@@ -150,6 +167,16 @@ struct FitCommand: ParsableCommand, PreparedCommand {
             case .success(let value): transitions = value
             case .failure(let error): throw InputError("\(path): \(error.description)")
             }
+        }
+        // The least-squares design: one row per state pair, one column per feature (and M + 1).
+        let pairs = transitions.map { $0.trainInputs.count + $0.heldOutInputs.count } ?? samples ?? defaults?.samples ?? 0
+        let dimension = transitions?.dimension ?? instance?.dimension ?? 0
+        let features = omp ? pool : (hidden ?? defaults?.hidden ?? 50)
+        do {
+            try Limits.current.check(Double(pairs) * Double(dimension + 1 + features), .values,
+                                     "the least-squares design of \(pairs) state pairs and \(features) \(omp ? "pool features" : "hidden units") (pairs x (M + 1 + features) numbers)")
+        } catch {
+            throw InputError(error.description)
         }
     }
 
@@ -163,21 +190,31 @@ struct FitCommand: ParsableCommand, PreparedCommand {
             var dt: Double? = root.hasAttribute("dt") ? try root.attributeDouble("dt") : nil
             var trajectories: [[[Double]]] = []
             var width: Int?
+            var total = 0.0
             for name in try root.childNames() where root.isDataset(name) {
-                let (values, shape) = try root.readDoubles(name)
+                // The shape first: nothing is read before it is checked.
+                let dataset = try root.openDataset(name)
+                let shape = try dataset.extent().shape
+                if dt == nil, dataset.hasAttribute("dt") { dt = try dataset.attributeDouble("dt") }
+                try dataset.close()
                 guard shape.count == 2, shape[0] >= 2, shape[1] >= 1 else {
                     throw InputError("\(path): dataset '\(name)': wrong shape: expected T x M with T >= 2, found \(shape.map(String.init).joined(separator: "x"))")
                 }
                 if let width, width != shape[1] {
                     throw InputError("\(path): dataset '\(name)': wrong shape: \(shape[1]) columns, earlier datasets have \(width)")
                 }
+                total += Limits.product(shape)
+                do {
+                    try Limits.current.check(shape[1], .dimension, "dataset '\(name)': the state dimension M")
+                    try Limits.current.check(total, .values, "the number of values in the datasets up to '\(name)'")
+                } catch {
+                    throw InputError("\(path): \(error.description)")
+                }
+                let values = try root.readDoubles(name).values
                 width = shape[1]
                 if let bad = values.firstIndex(where: { !$0.isFinite }) {
                     throw InputError("\(path): dataset '\(name)': \(values[bad].isNaN ? "NaN" : "infinite value") at [\(bad / shape[1]), \(bad % shape[1])]")
                 }
-                let dataset = try root.openDataset(name)
-                if dt == nil, dataset.hasAttribute("dt") { dt = try dataset.attributeDouble("dt") }
-                try dataset.close()
                 trajectories.append((0..<shape[0]).map { Array(values[($0 * shape[1])..<(($0 + 1) * shape[1])]) })
             }
             try file.close()

@@ -13,7 +13,9 @@ struct InfoCommand: ParsableCommand, PreparedCommand {
         regions, and the signs of det J over the regions (all regions when there are at most
         4096 region codes, otherwise 4096 random codes; for shallow models the cells found along
         4000 random lines, which is all of them when their count reaches the bound). One sign everywhere means the
-        map is invertible, which stable manifolds need.
+        map is invertible, which stable manifolds need. Models beyond M = PLATLAS_MAX_DIMENSION
+        (default 4096) or H = PLATLAS_MAX_HIDDEN (65536) are refused (docs/model-format.md,
+        "Limits").
 
         Examples:
           platlas info model.json

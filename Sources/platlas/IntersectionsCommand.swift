@@ -59,7 +59,7 @@ struct IntersectionsCommand: ParsableCommand, PreparedCommand, DistributedComman
     }
 
     mutating func prepare() throws {
-        loaded = try model.load()
+        loaded = try model.load(maxOrder: saddle.maxOrder)
     }
 
     func run(world: Communicator) throws {

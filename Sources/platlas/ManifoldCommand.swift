@@ -40,6 +40,10 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         (docs/manifolds.md). --plot F.svg draws the manifolds and cycles in the first two
         coordinates.
 
+        Limits (docs/model-format.md): a sheet's support points (NS x M numbers) and the
+        --exchange-limit buffer at most PLATLAS_MAX_VALUES numbers, --max-iterations at most
+        PLATLAS_MAX_COUNT; --plot, --output and the checkpoint are checked to be writable first.
+
         Under mpirun or srun the regions are spread over the ranks: each rank owns some
         regions, builds their sheets, and sends the points that land elsewhere to their owner
         once per round (--ownership, --no-rebalance, --exchange-limit; docs/scaling.md). Any
@@ -68,7 +72,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     @Option(help: ArgumentHelp("polyline (1-dimensional manifolds only) or sheets; default polyline where possible.", valueName: "method"))
     var method: String?
 
-    @Option(help: ArgumentHelp("Support points per new sheet (default: k_neigh * d).", valueName: "NS"))
+    @Option(help: ArgumentHelp("Support points per new sheet (default: k_neigh * d).", valueName: "NS"), transform: wholeNumber)
     var supportPoints: Int?
 
     @Flag(help: "Stable manifolds: follow one preimage per point instead of every preimage (seed 003's construction).")
@@ -93,6 +97,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         guard ["stable", "unstable", "both"].contains(kind) else { throw ValidationError("--kind must be stable, unstable or both, got '\(kind)'") }
         if let method, ManifoldMethod(rawValue: method) == nil { throw ValidationError("--method must be polyline or sheets, got '\(method)'") }
         if let supportPoints, supportPoints < 1 { throw ValidationError("--support-points must be at least 1") }
+        try Limits.current.check(options: [("--support-points", supportPoints, .count)])
         try saddle.validate(requireCycle: false)
         try plotting.validate()
         try output.validate()
@@ -100,7 +105,10 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     }
 
     mutating func prepare() throws {
-        loaded = try model.load()
+        loaded = try model.load(maxOrder: saddle.maxOrder)
+        if let supportPoints {
+            do { try ManifoldBuilder.checkSize(supportPoints: supportPoints, dimension: loaded!.dimension) } catch { throw InputError("--support-points: \(error)") }
+        }
     }
 
     func run(world: Communicator) throws {
@@ -222,10 +230,10 @@ struct DistributionFlags: ParsableArguments {
     @Flag(help: "Never move regions between ranks to balance a round.")
     var noRebalance = false
 
-    @Option(help: ArgumentHelp("Exchange a rank's outgoing points whenever they pass this many MiB (a round may take several exchanges).", valueName: "MiB"))
+    @Option(help: ArgumentHelp("Exchange a rank's outgoing points whenever they pass this many MiB (a round may take several exchanges; default: 64, at most PLATLAS_MAX_VALUES x 8 bytes).", valueName: "MiB"), transform: wholeNumber)
     var exchangeLimit: Int = 64
 
-    @Option(help: ArgumentHelp("Write a checkpoint every N rounds.", valueName: "N"))
+    @Option(help: ArgumentHelp("Write a checkpoint every N rounds.", valueName: "N"), transform: wholeNumber)
     var checkpointEvery: Int?
 
     @Option(help: ArgumentHelp("Checkpoint file (default: the --output name with .checkpoint.h5).", valueName: "F.h5"))
@@ -240,6 +248,12 @@ struct DistributionFlags: ParsableArguments {
     func validate(output: String?) throws {
         guard RegionOwnership(rawValue: ownership) != nil else { throw ValidationError("--ownership must be hash or block, got '\(ownership)'") }
         guard exchangeLimit >= 1 else { throw ValidationError("--exchange-limit must be at least 1 (MiB)") }
+        do {
+            try Limits.current.check(Double(exchangeLimit) * Double(1 << 20) / 8, .values, "--exchange-limit \(exchangeLimit) MiB in numbers of 8 bytes")
+        } catch {
+            throw ValidationError(error.description)
+        }
+        try Limits.current.check(options: [("--checkpoint-every", checkpointEvery, .count)])
         if let n = checkpointEvery, n < 1 { throw ValidationError("--checkpoint-every must be at least 1") }
         if checkpointEvery != nil && checkpointPath(output: output) == nil {
             throw ValidationError("--checkpoint-every needs --output or --checkpoint to name the checkpoint file")
@@ -247,6 +261,7 @@ struct DistributionFlags: ParsableArguments {
         if let c = checkpoint, !(c.lowercased().hasSuffix(".h5") || c.lowercased().hasSuffix(".hdf5")) {
             throw ValidationError("--checkpoint must name an HDF5 file ending in .h5 or .hdf5: \(c)")
         }
+        if checkpointEvery != nil || checkpoint != nil { try OutputPath.check(checkpointPath(output: output), option: "--checkpoint") }
         if let r = resume, !FileManager.default.fileExists(atPath: r) { throw ValidationError("--resume: no such file '\(r)'") }
     }
 
@@ -296,7 +311,7 @@ struct SaddleOptions: ParsableArguments {
     @Option(name: [.customLong("cycle"), .customLong("saddle")], help: ArgumentHelp("Index of the saddle among the cycles found (0-based).", valueName: "I"))
     var cycle: Int?
 
-    @Option(help: ArgumentHelp("A point in the region of a saddle fixed point: x,y,...", valueName: "x,y,..."))
+    @Option(parsing: .unconditional, help: ArgumentHelp("A point in the region of a saddle fixed point: x,y,...", valueName: "x,y,..."))
     var point: String?
 
     @Option(help: ArgumentHelp("Read the cycles from /cycles of this result file instead of searching.", valueName: "F.h5"))
@@ -305,10 +320,10 @@ struct SaddleOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Search cycles of orders 1...K.", valueName: "K"))
     var maxOrder = 1
 
-    @Option(help: ArgumentHelp("lo:hi or lo1:hi1,lo2:hi2,...", valueName: "BOX"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("lo:hi or lo1:hi1,lo2:hi2,...", valueName: "BOX"))
     var bounds: String?
 
-    @Option(help: ArgumentHelp("At most N applications of F or F^-1 (default 200; intersections: 12).", valueName: "N"))
+    @Option(help: ArgumentHelp("At most N applications of F or F^-1 (default 200; intersections: 12).", valueName: "N"), transform: wholeNumber)
     var maxIterations: Int?
 
     /// The default of --max-iterations for manifold and basins.
@@ -326,7 +341,9 @@ struct SaddleOptions: ParsableArguments {
         if cycle != nil && point != nil { throw ValidationError("give either --cycle or --point, not both") }
         if let cycle, cycle < 0 { throw ValidationError("--cycle must be 0 or more") }
         guard maxOrder >= 1 else { throw ValidationError("--max-order must be at least 1") }
+        guard maxOrder <= 10_000 else { throw ValidationError("--max-order \(maxOrder) is beyond any useful search (at most 10000)") }
         guard (maxIterations ?? 1) >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
+        try Limits.current.check(options: [("--max-iterations", maxIterations, .count)])
         if let bounds, Self.parseBounds(bounds, dimension: nil) == nil { throw ValidationError("--bounds must be lo:hi or lo1:hi1,lo2:hi2,... with lo < hi, got '\(bounds)'") }
         if let point, Self.parseNumbers(point) == nil { throw ValidationError("--point must be numbers separated by commas, got '\(point)'") }
     }

@@ -13,8 +13,14 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Which model of a stack file to use (0-based).", valueName: "i"))
     var modelIndex: Int?
 
-    func load() throws -> Model {
-        try ModelFile.loadSingle(modelPath, group: group, index: modelIndex)
+    /// The model; with `maxOrder`, also checks that a cycle search up to that order fits the
+    /// limits (before MPI starts, as every input check).
+    func load(maxOrder: Int? = nil) throws -> Model {
+        let model = try ModelFile.loadSingle(modelPath, group: group, index: modelIndex)
+        if let maxOrder {
+            do { try CycleSearch.checkSize(maxOrder: maxOrder, dimension: model.dimension) } catch { throw InputError(error.description) }
+        }
+        return model
     }
 }
 
@@ -25,5 +31,6 @@ struct PlotOptions: ParsableArguments {
 
     func validate() throws {
         if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
+        try OutputPath.check(plot, option: "--plot")
     }
 }

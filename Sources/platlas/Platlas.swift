@@ -14,6 +14,13 @@ struct Platlas: ParsableCommand {
         --json and an HDF5 file with --output (docs/hdf5-schema.md); logs and progress go to
         stderr. Computing commands run as one process, under mpirun, or under srun.
 
+        Every size that comes from a file or an option is checked against a limit before
+        anything of that size is allocated (docs/model-format.md, "Limits"): the environment
+        variables PLATLAS_MAX_DIMENSION (M, default 4096), PLATLAS_MAX_HIDDEN (H, 65536),
+        PLATLAS_MAX_VALUES (numbers in one array, 134217728), PLATLAS_MAX_POINTS (sweep points,
+        models in a stack, 1000000) and PLATLAS_MAX_COUNT (steps, restarts, samples,
+        1000000000) raise them. Counts accept 1000, 1_000 or 1e3.
+
         Exit codes: 0 success, 1 failure while computing, 2 bad input (options, model files).
         """),
         version: platlasVersion,

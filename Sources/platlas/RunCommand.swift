@@ -106,6 +106,7 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             throw InputError(error.description)
         }
         outputPath = output.output ?? spec.name + ".h5"
+        if let problem = OutputPath.problem(with: outputPath) { throw InputError("output \(outputPath): \(problem)") }
         self.spec = spec
         if resume {
             alreadyComplete = Self.isComplete(outputPath, spec: spec, modelPath: modelPath)

@@ -24,6 +24,10 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         reported: fold, flip, neimark-sacker, border-collision, creation, destruction
         (--refine TOL: bisection on the parameter). docs/sweeps.md has the details.
 
+        Limits (docs/model-format.md): at most PLATLAS_MAX_POINTS points (default 1000000),
+        an orbit diagram of at most PLATLAS_MAX_VALUES numbers (points x initial conditions x
+        samples x M), counts up to PLATLAS_MAX_COUNT; set the variable to raise one.
+
         Under mpirun the ranks share the blocks of points through a work queue on rank 0; the
         result does not depend on the number of ranks. With --output the points are written as
         they complete; --resume F continues an interrupted run and computes only missing points.
@@ -75,16 +79,16 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     @Flag(help: "Store asymptotic states of forward orbits (1D sweeps): the orbit diagram.")
     var orbitDiagram = false
 
-    @Option(help: ArgumentHelp("Asymptotic states stored per initial state for --orbit-diagram.", valueName: "N"))
+    @Option(help: ArgumentHelp("Asymptotic states stored per initial state for --orbit-diagram (default: 64).", valueName: "N"), transform: wholeNumber)
     var orbitSamples = 64
 
-    @Option(help: ArgumentHelp("Random initial states for attractors, Lyapunov exponents and the orbit diagram.", valueName: "N"))
+    @Option(help: ArgumentHelp("Random initial states for attractors, Lyapunov exponents and the orbit diagram (default: 8).", valueName: "N"), transform: wholeNumber)
     var initialConditions = 8
 
-    @Option(help: ArgumentHelp("Steps discarded before measuring a forward orbit.", valueName: "N"))
+    @Option(help: ArgumentHelp("Steps discarded before measuring a forward orbit (default: 1000).", valueName: "N"), transform: wholeNumber)
     var transient = 1000
 
-    @Option(help: ArgumentHelp("Steps averaged for the Lyapunov exponents.", valueName: "N"))
+    @Option(help: ArgumentHelp("Steps averaged for the Lyapunov exponents (default: 5000).", valueName: "N"), transform: wholeNumber)
     var lyapunovSteps = 5000
 
     @Option(help: ArgumentHelp("Refine every bifurcation's parameter value by bisection to this tolerance.", valueName: "TOL"))
@@ -93,16 +97,16 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     @Flag(inversion: .prefixedNo, help: "Seed each point's cycle search with the previous point's region sequences.")
     var warmStart = true
 
-    @Option(help: ArgumentHelp("Points per block of work (neighbouring points along the last axis).", valueName: "N"))
+    @Option(help: ArgumentHelp("Points per block of work (neighbouring points along the last axis) (default: 8).", valueName: "N"), transform: wholeNumber)
     var blockSize = 8
 
-    @Option(help: ArgumentHelp("Enumerate an order outright when it has at most N region sequences.", valueName: "N"))
+    @Option(help: ArgumentHelp("Enumerate an order outright when it has at most N region sequences (default: 1000).", valueName: "N"), transform: wholeNumber)
     var exactBelow = 1000
 
-    @Option(help: ArgumentHelp("Restarts per batch of the cycle search (default: 10/40/100).", valueName: "N"))
+    @Option(help: ArgumentHelp("Restarts per batch of the cycle search (default: 10/40/100).", valueName: "N"), transform: wholeNumber)
     var restarts: Int?
 
-    @Option(help: ArgumentHelp("Candidate evaluations per restart (default: 20/60/300/1080/1115).", valueName: "N"))
+    @Option(help: ArgumentHelp("Candidate evaluations per restart (default: 20/60/300/1080/1115).", valueName: "N"), transform: wholeNumber)
     var innerIterations: Int?
 
     @Option(help: ArgumentHelp("Seconds between writes of finished points.", valueName: "s"))
@@ -159,6 +163,11 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         guard flushInterval > 0 else { throw ValidationError("--flush-interval must be positive") }
         if orbitDiagram && parameter2 != nil { throw ValidationError("--orbit-diagram is for 1D sweeps") }
         if let plot, !plot.lowercased().hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file: \(plot)") }
+        try OutputPath.check(plot, option: "--plot")
+        try Limits.current.check(options: [("--orbit-samples", orbitSamples, .count), ("--initial-conditions", initialConditions, .count),
+                                           ("--transient", transient, .count), ("--lyapunov-steps", lyapunovSteps, .count),
+                                           ("--block-size", blockSize, .count), ("--exact-below", exactBelow, .count),
+                                           ("--restarts", restarts, .count), ("--inner-iterations", innerIterations, .count)])
         if let resume {
             guard FileManager.default.fileExists(atPath: resume) else { throw ValidationError("--resume: no such file '\(resume)'") }
             if let out = output.output, out != resume { throw ValidationError("--resume writes into its own file; drop --output or give the same name") }

@@ -1,8 +1,10 @@
 // The platlas command line: parse and validate everything first (on every rank, before MPI
 // starts, so --help and bad input exit cleanly), then run the command, under MPI if it computes.
 import PLAtlasIO
+import PLAtlasCore
 import ArgumentParser
 import Foundation
+import HDF5
 import MPI
 
 // A parent may have blocked termination signals (some launchers and test runners do); a job
@@ -12,6 +14,18 @@ sigemptyset(&termination)
 sigaddset(&termination, SIGTERM)
 sigaddset(&termination, SIGINT)
 sigprocmask(SIG_UNBLOCK, &termination, nil)
+
+// Sizes from files and options are checked against the limits (PLATLAS_MAX_*) before anything of
+// that size is allocated; an HDF5 read claiming more than one array may hold fails before it
+// allocates.
+do {
+    try Limits.checkEnvironment()
+} catch {
+    Console.error(error.description)
+    Console.flushAndExit(2)
+}
+ReadLimit.elements = Limits.current[.values]
+ReadLimit.advice = "set \(Limits.Kind.values.variable) to raise it"
 
 let command: ParsableCommand
 do {

@@ -39,12 +39,13 @@ enum CLI {
         return env
     }
 
+    /// Runs `platlas` with `arguments`, with `extra` added to its environment.
     @discardableResult
-    static func run(_ arguments: [String]) throws -> CLIResult {
+    static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> CLIResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
-        process.environment = environment
+        process.environment = environment.merging(extra) { $1 }
         // Capture through files: no pipe can fill up and block the child.
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -84,4 +84,52 @@ struct JSONModelFileTests {
         let back = try ModelFile.models(json: ModelFile.jsonData([m]), source: "x")[0]
         #expect(back.parameter("A")!.values.map(\.bitPattern) == tricky.map(\.bitPattern))
     }
+
+    @Test func strictJSONNamesTheKeyOrThePlace() {
+        let a = #"{"type": "plrnn", "A": [1, 1], "W": [[0, 1], [2, 0]], "h": [1, 2]}"#
+        #expect(message(#"{"type": "plrnn", "A": [1, 1], "W": [[0, 1], [2, 0]], "h": [1, 2], "h": [3, 4]}"#)
+                == "m.json: field 'h': duplicate key at line 1 (keys of an object must be unique)")
+        #expect(message("{\"stack\": [\(a),\n\(a.dropLast()), \"A\": [1, 1]}]}")
+                == "m.json: field 'stack[1].A': duplicate key at line 2 (keys of an object must be unique)")
+        #expect(message("{\"type\": \"plrnn\",\n \"A\": [1, 1,],\n \"W\": [[0, 1], [2, 0]], \"h\": [1, 2]}")
+                == "m.json: not a valid JSON document: trailing comma before ']' at line 2, column 13")
+        #expect(message("{\"type\": \"plrnn\", \"A\": [1, 1], \"W\": [[0, 1], [2, 0]], \"h\": [1, 2],\n}")
+                == "m.json: not a valid JSON document: trailing comma before '}' at line 2, column 1")
+        // Columns count characters, not bytes.
+        #expect(message("{\"metadata\": \"\u{e9}t\u{e9}\", x}") == "m.json: not a valid JSON document: expected a key in double quotes, found 'x' at line 1, column 21")
+        #expect(message("{\"type\": \"plrnn\", \"A\": [1, 01]}") == "m.json: not a valid JSON document: a number with a leading zero at line 1, column 28")
+        #expect(message(#"{"type": "plrnn", "A": [1, 1]"#) == "m.json: not a valid JSON document: it ends at line 1, column 30 inside an array or object (truncated?)")
+    }
+
+    @Test func nestingIsLimited() {
+        let deep = "{\"metadata\": " + String(repeating: "[", count: 300) + String(repeating: "]", count: 300) + "}"
+        #expect(message(deep) == "m.json: not a valid JSON document: arrays and objects nested deeper than 256 levels at line 1, column 269")
+        // 256 levels are read (and the model then refused for what it lacks).
+        let limit = "{\"metadata\": " + String(repeating: "[", count: 255) + String(repeating: "]", count: 255) + "}"
+        #expect(message(limit)?.hasPrefix("m.json: field 'type': missing") == true)
+    }
+
+    @Test func stringsAndNumbersAreDecodedAsJSONSays() throws {
+        let text = #"{"metadata": {"name": "caf\u00e9 \ud83d\ude00 \"q\" \\ \/ \t"}, "type": "plrnn", "A": [-0.0, 1E2, 2.5e-3], "W": [[0, 0, 0], [0, 0, 0], [0, 0, 0]], "h": [1.7976931348623157e308, 5e-324, -12]}"#
+        let model = try parse(text)[0]
+        #expect(model.parameter("A")!.values.map(\.bitPattern) == [-0.0, 100, 0.0025].map(\.bitPattern))
+        #expect(model.parameter("h")!.values == [1.7976931348623157e308, 5e-324, -12])
+        let value = try JSONValue.parse(Data(#"{"s": "caf\u00e9 \ud83d\ude00 \"q\" \\ \/ \t"}"#.utf8), source: "s")
+        #expect(value == .object(["s": .string("caf\u{e9} \u{1F600} \"q\" \\ / \t")]))
+    }
+
+    /// Invalid JSON is rejected in time linear in its length: a 1 MB document cut short and one
+    /// nested 100,000 deep take milliseconds.
+    @Test func invalidJSONIsRejectedQuickly() {
+        let row = "[" + Array(repeating: "0.123456789", count: 300).joined(separator: ", ") + "]"
+        let big = "{\"type\": \"plrnn\", \"A\": \(row), \"W\": [" + Array(repeating: row, count: 300).joined(separator: ",\n") + "], \"h\": \(row)}"
+        #expect(big.utf8.count > 1_000_000)
+        for text in [String(big.dropLast(10)), String(repeating: "[", count: 100_000), "{\"a\": " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"] {
+            let started = ContinuousClock.now
+            let error = message(text)
+            let elapsed = ContinuousClock.now - started
+            #expect(error != nil)
+            #expect(elapsed < .milliseconds(500), "\(elapsed) for \(error ?? "")")
+        }
+    }
 }

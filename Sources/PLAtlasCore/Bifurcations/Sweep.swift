@@ -117,9 +117,28 @@ public struct Sweep: Sendable {
         guard targets.count == ranges.count, (1...2).contains(targets.count) else {
             throw SweepInputError("a sweep has one or two parameters, each with a range")
         }
+        try Self.checkSizes(points: Limits.product(ranges.map(\.count)), dimension: base.dimension, options: options)
         self.source = .parameters(base: base, targets: targets)
         self.grid = SweepGrid(axes: ranges.map(\.values))
         self.options = options
+    }
+
+    /// Fails when the grid or what it keeps would be larger than `Limits.current` allows: the
+    /// points, the orbit diagram (points x initial conditions x samples x M numbers), the
+    /// spectra (points x M) and one point's cycle search. Checked before anything is allocated.
+    static func checkSizes(points: Double, dimension: Int, options: SweepOptions) throws(SweepInputError) {
+        let limits = Limits.current, m = Double(dimension)
+        do throws(LimitError) {
+            try limits.check(points, .points, "the number of sweep points")
+            if options.orbitSamples > 0 {
+                try limits.check(points * Double(options.initialConditions) * Double(options.orbitSamples) * m, .values,
+                                 "the orbit diagram (points x initial conditions x samples x M numbers)")
+            }
+            if options.spectrum { try limits.check(points * m, .values, "the Lyapunov spectra (points x M numbers)") }
+        } catch {
+            throw SweepInputError(error.description)
+        }
+        do { try CycleSearch.checkSize(maxOrder: options.maxOrder, dimension: dimension) } catch { throw SweepInputError(error.description) }
     }
 
     /// A sweep over a stack of models, which must share kind and dimensions.
@@ -133,6 +152,7 @@ public struct Sweep: Sendable {
                 throw SweepInputError("stack model \(i) has dimension M = \(m.dimension), H = \(m.hiddenUnits); model 0 has M = \(first.dimension), H = \(first.hiddenUnits): a stack sweep needs models of one dimension")
             }
         }
+        try Self.checkSizes(points: Double(models.count), dimension: first.dimension, options: options)
         self.source = .stack(models)
         self.grid = SweepGrid(axes: [models.indices.map(Double.init)])
         self.options = options

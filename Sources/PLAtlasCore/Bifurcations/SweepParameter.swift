@@ -97,8 +97,9 @@ public struct SweepRange: Sendable, Equatable {
         guard let a = Double(parts[0]), let b = Double(parts[1]), a.isFinite, b.isFinite else {
             throw SweepInputError("range '\(text)': bounds must be finite numbers")
         }
-        guard let n = Int(parts[2]) else { throw SweepInputError("range '\(text)': n must be an integer") }
+        guard let n = Limits.integer(parts[2]) else { throw SweepInputError("range '\(text)': n must be an integer") }
         guard n >= 1 else { throw SweepInputError("range '\(text)': n must be at least 1, got \(n)") }
+        do { try Limits.current.check(n, .points, "range '\(text)': n") } catch { throw SweepInputError(error.description) }
         if n > 1 && a == b { throw SweepInputError("range '\(text)' is empty: a equals b with n = \(n) points") }
         return SweepRange(lower: a, upper: b, count: n)
     }

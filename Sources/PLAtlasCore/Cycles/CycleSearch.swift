@@ -81,10 +81,24 @@ public struct CycleSearch {
         guard options.maxOrder <= 10_000 else {
             throw .invalidOrder("--max-order \(options.maxOrder) is beyond any useful search (at most 10000)")
         }
+        try Self.checkSize(maxOrder: options.maxOrder, dimension: model.dimension)
         self.model = model
         self.form = model.shallowForm()
         self.options = options
         self.log = log
+    }
+
+    /// Fails when a search up to `maxOrder` in dimension M would hold more numbers than
+    /// `Limits.current` allows: the evaluator keeps the prefix products of a sequence, (K + 1)
+    /// matrices of M x M.
+    public static func checkSize(maxOrder: Int, dimension: Int) throws(CycleSearchError) {
+        let m = Double(dimension), k = Double(maxOrder)
+        do {
+            try Limits.current.check((k + 1) * m * m, .values,
+                                     "a cycle search up to order \(maxOrder) with M = \(dimension) keeps (K + 1) x M x M numbers, which")
+        } catch {
+            throw .invalidOrder(error.description)
+        }
     }
 
     /// Runs the search; with a collective, the ranks share the restarts and all return the

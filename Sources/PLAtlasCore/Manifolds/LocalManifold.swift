@@ -126,6 +126,8 @@ public enum ManifoldError: Error, Sendable, Equatable, CustomStringConvertible {
     case saddleOutsideBounds
     case notCodimensionOne(dimension: Int, stateDimension: Int)
     case intersectionDimensions(Int, Int, Int)
+    /// A size beyond `Limits.current` (the message names it and the limit).
+    case tooLarge(String)
 
     public var description: String {
         switch self {
@@ -137,6 +139,7 @@ public enum ManifoldError: Error, Sendable, Equatable, CustomStringConvertible {
             "the stable manifold has dimension \(d) in a \(m)-dimensional state space; basins need a codimension-1 boundary (dimension \(m - 1))"
         case .intersectionDimensions(let u, let s, let m):
             "the unstable manifold has dimension \(u) and the stable one \(s) in a \(m)-dimensional state space; transversal intersection points need \(u) + \(s) = \(m)"
+        case .tooLarge(let message): message
         }
     }
 }

@@ -59,6 +59,7 @@ public struct ManifoldBuilder {
         _ = neighbours
         self.supportCount = max(1, options.supportPoints ?? 1)
         self.localCount = max(options.localPoints ?? 20_000, d + 1)
+        try Self.checkSize(supportPoints: max(supportCount, localCount), dimension: form.dimension)
         self.minimumLength = options.minimumLength ?? 1e-7 * options.bounds.diagonal
         self.inverse = InverseMap(form: form)
         // Preimages are searched in the box grown by half its size on every side, so that those
@@ -80,6 +81,17 @@ public struct ManifoldBuilder {
             exactLocalSegments = span < Self.weakGrowth
         } else {
             exactLocalSegments = false
+        }
+    }
+
+    /// Fails when a sheet of `supportPoints` points in dimension M would hold more numbers
+    /// than `Limits.current` allows.
+    public static func checkSize(supportPoints: Int, dimension: Int) throws(ManifoldError) {
+        do {
+            try Limits.current.check(Double(supportPoints) * Double(dimension), .values,
+                                     "a sheet of \(supportPoints) support points with M = \(dimension) holds NS x M numbers, which")
+        } catch {
+            throw .tooLarge(error.description)
         }
     }
 

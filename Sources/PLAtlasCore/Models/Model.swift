@@ -64,13 +64,39 @@ public struct Model: Sendable, Equatable {
     /// Validates and builds a model. `source` names the file in error messages.
     ///
     /// A may be a vector (a diagonal) or an M x M matrix for every kind; every other array must
-    /// have exactly the shape its kind requires; no value may be NaN or infinite.
+    /// have exactly the shape its kind requires (`checkShapes`); no value may be NaN or infinite.
     public init(kind: ModelKind, parameters: [String: Parameter], activeUnits: Int? = nil,
                 source: String = "model") throws(ModelError) {
-        func fail(_ field: String?, _ problem: String) -> ModelError { ModelError(source: source, field: field, problem) }
+        let (m, h) = try Self.checkShapes(kind: kind, shapes: parameters.mapValues(\.shape), activeUnits: activeUnits, source: source)
         let required = kind.parameterNames
-        for name in required where parameters[name] == nil { throw fail(name, "missing") }
-        for name in parameters.keys.sorted() where !required.contains(name) {
+        for name in required {
+            let p = parameters[name]!
+            if let bad = p.values.firstIndex(where: { !$0.isFinite }) {
+                let what = p.values[bad].isNaN ? "NaN" : "infinite value"
+                throw ModelError(source: source, field: name, "\(what) at \(Self.describe(index: bad, shape: p.shape))")
+            }
+        }
+        self.kind = kind
+        self.parameters = required.map { parameters[$0]! }
+        self.activeUnits = activeUnits
+        self.dimension = m
+        self.hiddenUnits = h
+    }
+
+    /// Checks the arrays a model of `kind` would have, by their shapes alone, and P: every
+    /// required array present and none other, the dimensions M (from the offset vector) and H
+    /// within `limits`, every shape the one M and H require, no array beyond `limits`' values,
+    /// 0 <= P <= M. Returns M and H. Files call it before reading any array, so that a shape a
+    /// file claims is checked before anything of its size is allocated.
+    public static func checkShapes(kind: ModelKind, shapes: [String: [Int]], activeUnits: Int?, source: String,
+                                   limits: Limits = .current) throws(ModelError) -> (dimension: Int, hidden: Int) {
+        func fail(_ field: String?, _ problem: String) -> ModelError { ModelError(source: source, field: field, problem) }
+        func within(_ value: Int, _ kind: Limits.Kind, _ field: String, _ what: String) throws(ModelError) {
+            do { try limits.check(value, kind, what) } catch { throw fail(field, error.description) }
+        }
+        let required = kind.parameterNames
+        for name in required where shapes[name] == nil { throw fail(name, "missing") }
+        for name in shapes.keys.sorted() where !required.contains(name) {
             throw fail(name, "unexpected field for a \(kind.rawValue) model (expected \(required.joined(separator: ", ")))")
         }
         if kind == .alrnn && activeUnits == nil { throw fail("P", "missing") }
@@ -78,51 +104,45 @@ public struct Model: Sendable, Equatable {
 
         // The dimensions come from the offset vectors; every other shape is checked against them.
         let offsetName = (kind == .plrnn || kind == .alrnn) ? "h" : "h1"
-        let offset = parameters[offsetName]!
-        guard offset.shape.count == 1, offset.shape[0] > 0 else {
-            throw fail(offsetName, "wrong shape: expected a non-empty vector, found \(Self.describe(offset.shape))")
+        let offset = shapes[offsetName]!
+        guard offset.count == 1, offset[0] > 0 else {
+            throw fail(offsetName, "wrong shape: expected a non-empty vector, found \(Self.describe(offset))")
         }
-        let m = offset.shape[0]
+        let m = offset[0]
+        try within(m, .dimension, offsetName, "the state dimension M")
         var h = m
         if kind == .shplrnn || kind == .clippedShplrnn {
-            let h2 = parameters["h2"]!
-            guard h2.shape.count == 1, h2.shape[0] > 0 else {
-                throw fail("h2", "wrong shape: expected a non-empty vector, found \(Self.describe(h2.shape))")
+            let h2 = shapes["h2"]!
+            guard h2.count == 1, h2[0] > 0 else {
+                throw fail("h2", "wrong shape: expected a non-empty vector, found \(Self.describe(h2))")
             }
-            h = h2.shape[0]
+            h = h2[0]
+            try within(h, .hidden, "h2", "the number of hidden units H")
         }
         var expected: [String: [Int]] = [:]
         switch kind {
         case .plrnn, .alrnn: expected = ["W": [m, m], "h": [m]]
         case .shplrnn, .clippedShplrnn: expected = ["W1": [m, h], "W2": [h, m], "h1": [m], "h2": [h]]
         }
-        let a = parameters["A"]!
-        if a.shape != [m] && a.shape != [m, m] {
-            throw fail("A", "wrong shape: expected \(m) or \(m)x\(m), found \(Self.describe(a.shape))")
+        let a = shapes["A"]!
+        if a != [m] && a != [m, m] {
+            throw fail("A", "wrong shape: expected \(m) or \(m)x\(m), found \(Self.describe(a))")
         }
         for name in required where name != "A" {
-            let p = parameters[name]!
-            if p.shape != expected[name]! {
-                throw fail(name, "wrong shape: expected \(Self.describe(expected[name]!)), found \(Self.describe(p.shape))")
+            let shape = shapes[name]!
+            if shape != expected[name]! {
+                throw fail(name, "wrong shape: expected \(Self.describe(expected[name]!)), found \(Self.describe(shape))")
             }
         }
         for name in required {
-            let p = parameters[name]!
-            if let bad = p.values.firstIndex(where: { !$0.isFinite }) {
-                let what = p.values[bad].isNaN ? "NaN" : "infinite value"
-                throw fail(name, "\(what) at \(Self.describe(index: bad, shape: p.shape))")
-            }
+            do { try limits.check(Limits.product(shapes[name]!), .values, "its number of values") } catch { throw fail(name, error.description) }
         }
         if kind == .alrnn {
             let p = activeUnits!
             guard p >= 0 && p <= m else { throw fail("P", "out of range: \(p) (must be between 0 and M = \(m))") }
             h = p
         }
-        self.kind = kind
-        self.parameters = required.map { parameters[$0]! }
-        self.activeUnits = activeUnits
-        self.dimension = m
-        self.hiddenUnits = h
+        return (m, h)
     }
 
     /// The parameter called `name`, if the kind has one.
@@ -139,7 +159,7 @@ public struct Model: Sendable, Equatable {
         return copy
     }
 
-    static func describe(_ shape: [Int]) -> String {
+    public static func describe(_ shape: [Int]) -> String {
         shape.isEmpty ? "a scalar" : shape.map(String.init).joined(separator: "x")
     }
 

@@ -67,6 +67,10 @@ public protocol AnalysisConfiguration: Sendable {
     /// before MPI starts; throws naming the spec's line. Default: nothing to check.
     func check(_ model: Model) throws(JobSpecError)
 
+    /// The highest order of the cycle search the analysis runs on the model, if it runs one:
+    /// `JobSpec.check` checks its size against the limits. Default nil.
+    var cycleSearchOrder: Int? { get }
+
     /// Runs the analysis on every rank (each rank calls with the same arguments) and writes its
     /// results into `root` under `group`, collectively in a parallel file. Every group it
     /// writes carries the attribute `analysis` = `group` (the analysis's label).
@@ -77,6 +81,7 @@ extension AnalysisConfiguration {
     public var ownModels: (path: String, models: [Model])? { nil }
     public var checkpoints: Bool { false }
     public func check(_ model: Model) throws(JobSpecError) {}
+    public var cycleSearchOrder: Int? { nil }
 }
 
 /// An analysis kind: the name of its table in a spec, the keys that table may hold, how the

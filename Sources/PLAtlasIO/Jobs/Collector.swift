@@ -38,6 +38,7 @@ public enum ResultCollector {
             }
             let input = Input(path: path, platlasVersion: try root.attributeString("platlas_version"),
                               schemaVersion: try root.attributeInt("schema_version"))
+            try checkSizes(of: root, path: path)
             try file.close()
             if let first = inputs.first {
                 if input.schemaVersion != first.schemaVersion {
@@ -50,6 +51,29 @@ public enum ResultCollector {
             inputs.append(input)
         }
         return inputs
+    }
+
+    /// Fails on the first dataset under `group` whose claimed shape holds more values than one
+    /// array may (`Limits.current`): each is copied whole.
+    static func checkSizes(of group: borrowing Group, path: String) throws {
+        for name in try group.childNames() {
+            if group.isGroup(name) {
+                let child = try group.openGroup(name)
+                try checkSizes(of: child, path: path)
+                try child.close()
+            } else if group.isDataset(name) {
+                let dataset = try group.openDataset(name)
+                let shape = try dataset.extent().shape
+                let location = dataset.path
+                try dataset.close()
+                do {
+                    try Limits.current.check(Limits.product(shape), .values,
+                                             "dataset '\(location)' claims \(shape.map(String.init).joined(separator: "x")) values, which")
+                } catch {
+                    throw CollectError("\(path): \(error.description)")
+                }
+            }
+        }
     }
 
     /// Writes `output` (under a temporary name, renamed when complete) from the checked inputs.

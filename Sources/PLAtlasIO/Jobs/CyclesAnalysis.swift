@@ -23,17 +23,19 @@ public struct CyclesAnalysis: AnalysisConfiguration {
         parse: { (table, context) throws(JobSpecError) in
             var o = CycleSearchOptions(maxOrder: try table.int("max_order", atLeast: 1, atMost: 10_000)!)
             o.seed = try table.seed() ?? context.seed
-            o.restarts = try table.int("restarts", atLeast: 1)
-            o.innerIterations = try table.int("inner_iterations", atLeast: 1)
+            o.restarts = try table.int("restarts", atLeast: 1, limit: .count)
+            o.innerIterations = try table.int("inner_iterations", atLeast: 1, limit: .count)
             o.exhaustive = try table.bool("exhaustive") ?? false
-            o.exhaustiveLimit = try table.int("exhaustive_limit", atLeast: 1) ?? 10_000_000
-            o.autoExhaustiveLimit = try table.int("exact_below", atLeast: 0) ?? 250_000
+            o.exhaustiveLimit = try table.int("exhaustive_limit", atLeast: 1, limit: .count) ?? 10_000_000
+            o.autoExhaustiveLimit = try table.int("exact_below", atLeast: 0, limit: .count) ?? 250_000
             if let t = try table.double("marginal_tolerance") {
                 guard t >= 0, t.isFinite else { throw table.error("marginal_tolerance", "'marginal_tolerance' must be a non-negative number") }
                 o.marginalTolerance = t
             }
             return CyclesAnalysis(options: o)
         })
+
+    public var cycleSearchOrder: Int? { options.maxOrder }
 
     public func run(_ context: AnalysisRunContext, into root: borrowing Group, group: String) throws -> AnalysisOutcome {
         precondition(group == "cycles", "a spec holds at most one cycles analysis")

@@ -61,11 +61,24 @@ public struct SpecTable {
         return s
     }
 
-    public func int(_ key: String, atLeast minimum: Int? = nil, atMost maximum: Int? = nil) throws(JobSpecError) -> Int? {
+    /// An integer; a float with an integer value (`1e6`) is accepted too. `limit`: the kind of
+    /// `Limits.current` it must stay within (a count, a size).
+    public func int(_ key: String, atLeast minimum: Int? = nil, atMost maximum: Int? = nil,
+                    limit: Limits.Kind? = nil) throws(JobSpecError) -> Int? {
         guard let v = value(key) else { return nil }
-        guard let i = v.int else { throw error(key, "'\(key)'\(label) must be an integer, not \(v.type)") }
+        let i: Int
+        if let exact = v.int {
+            i = exact
+        } else if let d = v.double, d == d.rounded(), abs(d) < 9.2e18 {
+            i = Int(d)
+        } else {
+            throw error(key, "'\(key)'\(label) must be an integer, not \(v.double.map { "\($0)" } ?? "\(v.type)")")
+        }
         if let minimum, i < minimum { throw error(key, "'\(key)'\(label) must be at least \(minimum), got \(i)") }
         if let maximum, i > maximum { throw error(key, "'\(key)'\(label) must be at most \(maximum), got \(i)") }
+        if let limit {
+            do { try Limits.current.check(i, limit, "'\(key)'\(label)") } catch { throw self.error(key, error.description) }
+        }
         return i
     }
 
@@ -246,7 +259,14 @@ public struct JobSpec: Sendable {
     /// Checks every analysis against the model the run will analyse (the spec's or `--model`),
     /// before any computation; the error names the line of the offending key.
     public func check(_ model: Model) throws(JobSpecError) {
-        for analysis in analyses { try analysis.configuration.check(model) }
+        for analysis in analyses {
+            try analysis.configuration.check(model)
+            if let order = analysis.configuration.cycleSearchOrder {
+                do { try CycleSearch.checkSize(maxOrder: order, dimension: model.dimension) } catch {
+                    throw JobSpecError(path, line: analysis.line, "[[\(analysis.kind)]]: \(error)")
+                }
+            }
+        }
     }
 
     /// `path` made absolute against the current directory, with `.` and `..` resolved.

@@ -38,7 +38,7 @@ enum SaddleKeys {
             }
             s.bounds = b
         }
-        s.maxIterations = try table.int("max_iterations", atLeast: 1)
+        s.maxIterations = try table.int("max_iterations", atLeast: 1, limit: .count)
         s.defaultIterations = defaultIterations
         s.seed = try table.seed() ?? context.seed
         return s
@@ -53,6 +53,9 @@ public struct ManifoldAnalysis: AnalysisConfiguration {
     public var method: ManifoldMethod?
     public var supportPoints: Int?
     public var allowNonInvertible: Bool
+    /// The spec and the line of `support_points`, for errors found by `check`.
+    var specPath = ""
+    var supportPointsLine: Int?
 
     public static let kind = AnalysisKind(
         name: "manifold",
@@ -73,8 +76,9 @@ public struct ManifoldAnalysis: AnalysisConfiguration {
                 method = parsed
             }
             return ManifoldAnalysis(setup: setup, kinds: kind == "both" ? [.unstable, .stable] : [ManifoldKind(rawValue: kind)!],
-                                    method: method, supportPoints: try table.int("support_points", atLeast: 1),
-                                    allowNonInvertible: try table.bool("allow_non_invertible") ?? false)
+                                    method: method, supportPoints: try table.int("support_points", atLeast: 1, limit: .count),
+                                    allowNonInvertible: try table.bool("allow_non_invertible") ?? false,
+                                    specPath: table.path, supportPointsLine: table.line(of: "support_points"))
         })
 
     public func run(_ context: AnalysisRunContext, into root: borrowing Group, group: String) throws -> AnalysisOutcome {
@@ -87,6 +91,13 @@ public struct ManifoldAnalysis: AnalysisConfiguration {
                 + "Delta_sigma \(r.share.deltaSigma.map { String(format: "%.4f", $0.value) } ?? "-"), stopped: \(r.share.manifold.stopReason.rawValue)"
         }
         return AnalysisOutcome(summary: lines.joined(separator: "\n  "), json: .object([("manifolds", shared.json())]))
+    }
+
+    public func check(_ model: Model) throws(JobSpecError) {
+        guard let supportPoints else { return }
+        do { try ManifoldBuilder.checkSize(supportPoints: supportPoints, dimension: model.dimension) } catch {
+            throw JobSpecError(specPath, line: supportPointsLine, "'support_points': \(error)")
+        }
     }
 }
 
@@ -161,3 +172,8 @@ public struct IntersectionsAnalysis: AnalysisConfiguration {
         return AnalysisOutcome(summary: summary, json: computed.json(seconds: CycleSearch.seconds(since: started), ranks: context.collective.size))
     }
 }
+
+// The cycle search that finds the saddle (none when the cycles come from a file).
+extension ManifoldAnalysis { public var cycleSearchOrder: Int? { setup.cyclesFile == nil ? setup.maxOrder : nil } }
+extension BasinsAnalysis { public var cycleSearchOrder: Int? { setup.cyclesFile == nil ? setup.maxOrder : nil } }
+extension IntersectionsAnalysis { public var cycleSearchOrder: Int? { setup.cyclesFile == nil ? setup.maxOrder : nil } }

@@ -69,18 +69,18 @@ public struct SweepAnalysis: AnalysisConfiguration {
         o.spectrum = try table.bool("spectrum") ?? false
         o.lyapunov = try table.bool("lyapunov") ?? false || o.spectrum
         o.warmStart = try table.bool("warm_start") ?? true
-        o.blockSize = try table.int("block_size", atLeast: 1) ?? o.blockSize
-        o.exactBelow = try table.int("exact_below", atLeast: 0) ?? o.exactBelow
-        o.restarts = try table.int("restarts", atLeast: 1)
-        o.innerIterations = try table.int("inner_iterations", atLeast: 1)
-        o.initialConditions = try table.int("initial_conditions", atLeast: 1) ?? o.initialConditions
-        o.transient = try table.int("transient", atLeast: 0) ?? o.transient
-        if let steps = try table.int("lyapunov_steps", atLeast: 1) {
+        o.blockSize = try table.int("block_size", atLeast: 1, limit: .count) ?? o.blockSize
+        o.exactBelow = try table.int("exact_below", atLeast: 0, limit: .count) ?? o.exactBelow
+        o.restarts = try table.int("restarts", atLeast: 1, limit: .count)
+        o.innerIterations = try table.int("inner_iterations", atLeast: 1, limit: .count)
+        o.initialConditions = try table.int("initial_conditions", atLeast: 1, limit: .count) ?? o.initialConditions
+        o.transient = try table.int("transient", atLeast: 0, limit: .count) ?? o.transient
+        if let steps = try table.int("lyapunov_steps", atLeast: 1, limit: .count) {
             guard o.lyapunov else { throw table.error("lyapunov_steps", "'lyapunov_steps' needs lyapunov = true (or spectrum = true)") }
             o.lyapunovSteps = steps
         }
         let orbitDiagram = try table.bool("orbit_diagram") ?? false
-        if let samples = try table.int("orbit_samples", atLeast: 1) {
+        if let samples = try table.int("orbit_samples", atLeast: 1, limit: .count) {
             guard orbitDiagram else { throw table.error("orbit_samples", "'orbit_samples' needs orbit_diagram = true") }
             o.orbitSamples = samples
         } else if orbitDiagram {

@@ -19,6 +19,9 @@ extension ModelFile {
                 throw ModelError(source: source, field: "stack", "expected an array of models, found \(stack.kindName)")
             }
             if items.isEmpty { throw ModelError(source: source, field: "stack", "empty stack") }
+            do { try Limits.current.check(items.count, .points, "the number of models") } catch {
+                throw ModelError(source: source, field: "stack", error.description)
+            }
             var models: [Model] = []
             for (i, item) in items.enumerated() {
                 do throws(ModelError) {
@@ -60,10 +63,7 @@ extension ModelFile {
                 guard case .number(let p) = value else {
                     throw ModelError(source: source, field: "P", "expected an integer, found \(value.kindName)")
                 }
-                guard p == p.rounded(), abs(p) < 1e9 else {
-                    throw ModelError(source: source, field: "P", "expected an integer, found \(p)")
-                }
-                activeUnits = Int(p)
+                activeUnits = try integer(p, field: "P", path: source)
             default:
                 let (shape, values) = try array(value, field: key, source: source)
                 parameters[key] = Parameter(name: key, shape: shape, values: values)

@@ -11,9 +11,13 @@ public enum ModelFile {
     /// All models in a file (one, or the members of a stack).
     public static func load(_ path: String, group: String = "/model") throws(ModelError) -> [Model] {
         guard FileManager.default.fileExists(atPath: path) else { throw ModelError(source: path, "no such file") }
+        // The signature first: an HDF5 file (a result file may be large) is never read whole.
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw ModelError(source: path, "cannot read the file") }
+        let head = (try? handle.read(upToCount: (1 << 20) + 8)) ?? Data()
+        try? handle.close()
+        if head.isEmpty { throw ModelError(source: path, "empty file") }
+        if looksLikeHDF5(head) { return try loadHDF5(path, group: group) }
         guard let data = FileManager.default.contents(atPath: path) else { throw ModelError(source: path, "cannot read the file") }
-        if data.isEmpty { throw ModelError(source: path, "empty file") }
-        if looksLikeHDF5(data) { return try loadHDF5(path, group: group) }
         let first = data.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
         if let first, first != UInt8(ascii: "{") && first != UInt8(ascii: "[") {
             throw ModelError(source: path, "not a model file: neither JSON nor HDF5")

@@ -210,14 +210,32 @@ public enum ManifoldOutput {
         let g = try file.root.openGroup("cycles")
         let h = try g.attributeInt("hidden_units")
         let m = try g.attributeInt("dimension")
+        // Every count the file claims is checked before it is used (a file is input).
+        func bad(_ problem: String) -> ManifoldFileError { ManifoldFileError(description: "/cycles of \(path): \(problem)") }
+        guard m >= 1, h >= 1 else { throw bad("dimension \(m) and hidden_units \(h) must be positive") }
+        do {
+            try Limits.current.check(m, .dimension, "the dimension")
+            try Limits.current.check(h, .hidden, "hidden_units")
+        } catch {
+            throw bad(error.description)
+        }
         let offsets = try g.readInt64s("offsets").values
         let points = try g.readDoubles("points").values
         let regions = try g.readUInt64s("regions").values
         let eigen = try g.readDoubles("eigenvalues").values
         let residual = try g.readDoubles("residual").values
         let w = RegionCode.wordCount(h)
+        let n = offsets.count - 1
+        guard n >= 0, offsets[0] == 0, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+            throw bad("offsets must start at 0 and never decrease")
+        }
+        guard offsets[n] <= Int64(points.count) else { throw bad("offsets claim \(offsets[n]) points, the file holds \(points.count / m)") }
+        let total = Int(offsets[n])
+        guard points.count == total * m, regions.count == total * w, eigen.count == n * m * 2, residual.count == n else {
+            throw bad("the datasets do not match offsets (\(n) cycles of \(total) points in all, dimension \(m))")
+        }
         var cycles: [Cycle] = []
-        for c in 0..<(offsets.count - 1) {
+        for c in 0..<n {
             var pts: [[Double]] = [], regs: [RegionCode] = []
             for i in Int(offsets[c])..<Int(offsets[c + 1]) {
                 pts.append(Array(points[(i * m)..<((i + 1) * m)]))
