@@ -15,7 +15,7 @@ import PLAtlasIO
 /// every rank's held sheets, pending arrivals and report examples as `ManifoldMessages` words
 /// in `records` (uint64), rank after rank, with `record_counts` (int64, one per writing rank).
 /// Written collectively to a temporary name and renamed, so a killed run leaves the previous
-/// checkpoint intact. A resume may use any number of ranks: rank r reads the segments of
+/// checkpoint intact (a failure to write removes the temporary file: `ResultFile.write`). A resume may use any number of ranks: rank r reads the segments of
 /// writers r, r + size, ... and sends each record to its region's owner.
 extension DistributedManifoldRun {
     static let checkpointFormat = "platlas-manifold-checkpoint"
@@ -48,22 +48,23 @@ extension DistributedManifoldRun {
         let offset = try world.exclusiveScan(words.count)
         let total = counts.reduce(0, +)
         let parallel = world.size > 1 ? world : nil
-        let file = try ResultFile.create(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
-                                         communicator: parallel)
-        let g = try file.root.createGroup("checkpoint")
-        try g.setAttribute("format", Self.checkpointFormat)
-        try g.setAttribute("format_version", 2)
-        try g.setAttribute("ranks", world.size)
-        try g.writeStrings("fingerprint_keys", fingerprint.map(\.0))
-        try g.writeStrings("fingerprint_values", fingerprint.map(\.1))
-        try g.writeDataset("state", table, shape: [states.count, Self.stateColumns])
-        try g.writeDataset("seconds", seconds, shape: [states.count])
-        try g.writeDataset("record_counts", counts.map(Int64.init), shape: [world.size])
-        let records = try g.createDataset("records", type: .uint64, shape: [total])
-        try records.write(words, start: [offset], count: [words.count])
-        try records.close()
-        try g.close()
-        try file.finish()
+        let fingerprint = self.fingerprint, stateCount = states.count, size = world.size
+        try ResultFile.write(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
+                             communicator: parallel) { root in
+            let g = try root.createGroup("checkpoint")
+            try g.setAttribute("format", Self.checkpointFormat)
+            try g.setAttribute("format_version", 2)
+            try g.setAttribute("ranks", size)
+            try g.writeStrings("fingerprint_keys", fingerprint.map(\.0))
+            try g.writeStrings("fingerprint_values", fingerprint.map(\.1))
+            try g.writeDataset("state", table, shape: [stateCount, Self.stateColumns])
+            try g.writeDataset("seconds", seconds, shape: [stateCount])
+            try g.writeDataset("record_counts", counts.map(Int64.init), shape: [size])
+            let records = try g.createDataset("records", type: .uint64, shape: [total])
+            try records.write(words, start: [offset], count: [words.count])
+            try records.close()
+            try g.close()
+        }
         let generation = states.first { !$0.finished }?.generation
         log("checkpoint: wrote \(path) (\(generation.map { "round \($0)" } ?? "finished manifolds"), \(formatBytes(8 * total)))")
     }

@@ -90,8 +90,15 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     }
 
     func run(world: Communicator) throws {
-        let model = loaded!
         let log = Console.rankLog(world)
+        let checkpoint = distribution.checkpointEvery != nil ? distribution.checkpointPath(output: output.output) : nil
+        try OutputClaim.whileWriting([output.output, checkpoint, distribution.resume, plotting.plot], world: world, log: log) {
+            try compute(world: world, log: log)
+        }
+    }
+
+    func compute(world: Communicator, log: Log) throws {
+        let model = loaded!
         let started = ContinuousClock.now
         let kinds: [ManifoldKind] = kind == "both" ? [.unstable, .stable] : [ManifoldKind(rawValue: kind)!]
         let setup = saddle.setup
@@ -102,7 +109,19 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         let fingerprint = DistributionFlags.fingerprint(model: model, builders: builders)
         var run = DistributedManifoldRun(builders: builders, communicator: world, options: options, fingerprint: fingerprint, log: log)
         run.checkpointModel = model
-        if let resume = distribution.resume { try run.resume(from: resume) }
+        if let resume = distribution.resume {
+            // Resubmitting the same command is always safe: a finished output is kept, a missing
+            // or unreadable checkpoint starts the construction from the beginning.
+            if let path = output.output, ManifoldOutput.isComplete(path, model: model, manifolds: Array(zip(names, builders))) {
+                Console.reportAlreadyComplete(path, json: output.json, world: world, log: log)
+                return
+            }
+            switch CheckpointFile.inspect(resume) {
+            case .absent: log("no checkpoint \(resume) (--resume): starting from the beginning")
+            case .unreadable(let reason): log("not continuing \(resume) (\(reason)): starting again")
+            case .present: try run.resume(from: resume)
+            }
+        }
         let built = try run.run()
         for b in built { try setup.checkInvertible(b.manifold, allowNonInvertible: allowNonInvertible) }
         for (b, name) in zip(built, names) {
@@ -122,18 +141,19 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         }
         let seconds = CycleSearch.seconds(since: started)
         if let path = output.output {
-            let file = try ResultFile.create(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
-                                             communicator: world.size > 1 ? world : nil)
-            for (b, name) in zip(built, names) {
-                try ManifoldOutput.write(b.manifold, name: name, saddleIndex: index, deltaSigma: b.deltaSigma, part: b.part, into: file.root)
-                try DistributionOutput.write(b.report, name: name, into: file.root)
+            try ResultFile.write(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
+                                 communicator: world.size > 1 ? world : nil) { root in
+                for (b, name) in zip(built, names) {
+                    try ManifoldOutput.write(b.manifold, name: name, saddleIndex: index, deltaSigma: b.deltaSigma, part: b.part, into: root)
+                    try DistributionOutput.write(b.report, name: name, into: root)
+                }
             }
-            try file.finish()
             log("wrote \(path)")
         }
         // Checkpoints (written, or resumed from) go once the result is in the output file.
         if output.output != nil && !distribution.keepCheckpoint {
-            let obsolete = [options.checkpointEvery != nil ? options.checkpointPath : nil, distribution.resume].compactMap { $0 }
+            let obsolete = [options.checkpointEvery != nil ? options.checkpointPath : nil, distribution.resume]
+                .compactMap { $0 }.filter { FileManager.default.fileExists(atPath: $0) }
             if !obsolete.isEmpty {
                 try world.barrier()
                 if world.isRoot { for path in Set(obsolete) { AtomicFile.remove(path) } }
@@ -181,7 +201,7 @@ struct DistributionFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Checkpoint file (default: the --output name with .checkpoint.h5).", valueName: "F.h5"))
     var checkpoint: String?
 
-    @Option(help: ArgumentHelp("Continue the run saved in this checkpoint (same options; any number of ranks).", valueName: "F.h5"))
+    @Option(help: ArgumentHelp("Continue the run saved in this checkpoint (same options; any number of ranks); with --output, keep an output already complete for these options; start from the beginning if F.h5 is missing or unreadable.", valueName: "F.h5"))
     var resume: String?
 
     @Flag(help: "Keep the checkpoint when the run completes (it is removed otherwise).")
@@ -197,7 +217,6 @@ struct DistributionFlags: ParsableArguments {
         if let c = checkpoint, !(c.lowercased().hasSuffix(".h5") || c.lowercased().hasSuffix(".hdf5")) {
             throw ValidationError("--checkpoint must name an HDF5 file ending in .h5 or .hdf5: \(c)")
         }
-        if let r = resume, !FileManager.default.fileExists(atPath: r) { throw ValidationError("--resume: no such file '\(r)'") }
     }
 
     var options: DistributionOptions {
