@@ -38,7 +38,9 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         options, on any number of ranks, to the same result. The checkpoint is removed once
         the result is written to --output, unless --keep-checkpoint. A kept checkpoint of a
         run that stopped at --max-iterations continues further when resumed with a higher
-        --max-iterations.
+        --max-iterations. --resume is safe to give every time: a missing or unreadable F.h5
+        starts from the beginning, and an --output already complete for these options is kept
+        (exit 0).
 
         Examples:
           platlas manifold jobs/models/duffing.json --cycle 1 --kind unstable --json
@@ -119,6 +121,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             switch CheckpointFile.inspect(resume) {
             case .absent: log("no checkpoint \(resume) (--resume): starting from the beginning")
             case .unreadable(let reason): log("not continuing \(resume) (\(reason)): starting again")
+            case .notHDF5: throw InputError("--resume: '\(resume)' is not a readable HDF5 file")
             case .present: try run.resume(from: resume)
             }
         }

@@ -14,7 +14,13 @@ struct Platlas: ParsableCommand {
         --json and an HDF5 file with --output (docs/hdf5-schema.md); logs and progress go to
         stderr. Computing commands run as one process, under mpirun, or under srun.
 
-        Exit codes: 0 success, 1 failure while computing, 2 bad input (options, model files).
+        Outputs are written under a temporary name and renamed when complete. A file that
+        another run is writing is refused before anything is computed (a lock file OUT.lock
+        beside it); a full disk ends the run with "no space left writing OUT", the temporary
+        file removed and an earlier OUT untouched (docs/cluster.md, "Outputs").
+
+        Exit codes: 0 success, 1 failure while computing, 2 bad input (options, model files, an
+        output another run is writing).
         """),
         version: platlasVersion,
         subcommands: [InfoCommand.self, CyclesCommand.self, ManifoldCommand.self, BasinsCommand.self,

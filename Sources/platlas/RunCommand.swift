@@ -34,7 +34,8 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         --resume keeps the finished analyses, continues an interrupted sweep from its last
         written points and starts any other interrupted analysis again; the result is the same
         as that of an uninterrupted run. Without --resume a left-over OUT.h5.partial is
-        overwritten.
+        overwritten. A second run on an output that a run is writing is refused (exit code 2)
+        before it touches anything.
 
         Under mpirun or srun the ranks share each analysis; the results do not depend on the
         number of ranks.
@@ -192,8 +193,8 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             file.abandon()
             throw InputError(error.description)
         } catch {
-            // Keep the checkpoint: `--resume` continues it once the cause is fixed (a failure to
-            // write, a full disk, leaves it as the last flush wrote it).
+            // Keep the checkpoint: `--resume` continues it once the cause is fixed (unless a
+            // write was refused: a full disk may have left it inconsistent).
             throw file.abandon(after: error, keep: true)
         }
         try file.finish()

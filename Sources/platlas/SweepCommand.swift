@@ -25,8 +25,11 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         (--refine TOL: bisection on the parameter). docs/sweeps.md has the details.
 
         Under mpirun the ranks share the blocks of points through a work queue on rank 0; the
-        result does not depend on the number of ranks. With --output the points are written as
-        they complete; --resume F continues an interrupted run and computes only missing points.
+        result does not depend on the number of ranks. With --output F the points are written as
+        they complete, to F.partial, renamed to F when the sweep is complete; --resume F
+        continues an interrupted run from F.partial and computes only missing points. --resume is
+        safe to give every time: it keeps an F already complete (exit 0) and starts from the
+        beginning when F.partial is missing or unreadable.
 
         Examples:
           platlas sweep model.json --param 'A[0]' --range 0.8:0.99:100 --max-order 20 --json
@@ -227,6 +230,8 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             return file
         case .unreadable(let reason):
             log("not continuing \(checkpoint) (\(reason)): starting again")
+        case .notHDF5:
+            log("not continuing \(checkpoint) (not an HDF5 file): starting again")
         case .absent:
             if resuming { log("no checkpoint \(checkpoint) (--resume): starting from the beginning") }
         }
@@ -253,7 +258,6 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         let setup = prepared!
         let sweep = setup.sweep
         let started = ContinuousClock.now
-        let communicator: Communicator? = world.size > 1 ? world : nil
         var completed: [SweepPoint] = []
         var file: SweepFile?
         if let path {
@@ -277,7 +281,8 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
                 FaultInjection.sweepCheckpointWritten(pointsDone: written)
             }
         } catch {
-            // The checkpoint keeps what the last round wrote: --resume continues from there.
+            // The checkpoint keeps what the last round wrote: --resume continues from there
+            // (unless a write was refused: a full disk may have left it inconsistent).
             if let open = file.take() { throw open.abandon(after: error) }
             throw error
         }

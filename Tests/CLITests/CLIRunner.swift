@@ -85,12 +85,18 @@ enum CLI {
     /// Runs /usr/bin/python3 (Debian's, with h5py; the python3 on PATH may lack it) on `script`
     /// with `arguments`, matplotlib headless; its exit status and its stdout and stderr together.
     static func python(_ script: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", script] + arguments
         var env = environment
         env["MPLBACKEND"] = "Agg"
-        process.environment = env
+        return try tool("/usr/bin/python3", ["-c", script] + arguments, environment: env)
+    }
+
+    /// Runs the program `executable` with `arguments`; its exit status and its stdout and
+    /// stderr together.
+    static func tool(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -118,6 +118,17 @@ public struct OutputWriteError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// Whether `error` is the operating system refusing a write (a full disk, a quota, an I/O
+    /// error): after one, a file being written is in no state to be continued.
+    public static func isRefusedWrite(_ error: Error) -> Bool {
+        switch error {
+        case let error as OutputWriteError: error.errorNumber != nil
+        case let error as HDF5Error: error.systemErrorNumber != nil
+        case is CocoaError, is POSIXError: true
+        default: false
+        }
+    }
+
     /// `error` as an `OutputWriteError` about `path` if it is a failure to write (an HDF5 or
     /// file system error); any other error (bad input found on the way) unchanged.
     public static func wrapping(_ error: Error, path: String) -> Error {
@@ -143,18 +154,29 @@ public enum CheckpointFile {
     public enum State: Sendable, Equatable {
         /// No file there: the run starts from the beginning.
         case absent
-        /// A file that cannot be continued (a kill while it was being created left a few bytes),
-        /// and why: the run starts again.
+        /// An HDF5 file cut short (a kill while it was being created leaves an empty file or a
+        /// few bytes of one), and why it cannot be continued: the run starts again.
         case unreadable(String)
+        /// A file that is not HDF5 at all (named by mistake).
+        case notHDF5
         /// A readable HDF5 file, to be checked against the run and continued.
         case present
     }
 
+    /// The 8 bytes every HDF5 file starts with (without a user block).
+    static let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+
     /// Serial and read-only.
     public static func inspect(_ path: String) -> State {
         guard FileManager.default.fileExists(atPath: path) else { return .absent }
-        guard File.isHDF5(path), let file = try? File.open(path) else { return .unreadable("not a readable HDF5 file") }
-        try? file.close()
-        return .present
+        if File.isHDF5(path), let file = try? File.open(path) {
+            try? file.close()
+            return .present
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return .unreadable("cannot be read") }
+        let head = [UInt8]((try? handle.read(upToCount: signature.count)) ?? Data())
+        try? handle.close()
+        if head.isEmpty { return .unreadable("an empty file") }
+        return head == signature ? .unreadable("not a readable HDF5 file") : .notHDF5
     }
 }

@@ -131,13 +131,15 @@ public struct ResultFile: ~Copyable {
     public consuming func closeUnfinished() throws { try file.close() }
 
     /// Gives up the file after `error` and returns the error to throw (`OutputWriteError` for a
-    /// failure to write). The temporary file is removed (closed with `File.abandon()`: nothing
-    /// more is written), unless `keep`: a checkpoint, which `--resume` continues, is closed
-    /// normally (and as `File.abandon()` closes if its writes fail). In a parallel file the
-    /// error may be this rank's alone: the file is then left open (closing it is collective)
-    /// for the job's abort, and this rank removes the temporary file unless `keep`.
+    /// failure to write). The temporary file is closed with `File.abandon()` (nothing more is
+    /// written) and removed. With `keep` (a checkpoint, which `--resume` continues) a file whose
+    /// writes did not fail is closed normally and kept instead, and `error` returned as it is;
+    /// after a refused write (a full disk) it could be inconsistent and goes as well. In a
+    /// parallel file the error may be this rank's alone: the file is then left open (closing it
+    /// is collective) for the job's abort, and this rank removes it unless it is kept.
     public consuming func abandon(after error: Error, keep: Bool = false) -> Error {
         let temporary = temporaryPath, parallel = isParallel
+        let keep = keep && !OutputWriteError.isRefusedWrite(error)
         if parallel {
             file.abandonWithoutClosing()
         } else if keep {
@@ -145,8 +147,9 @@ public struct ResultFile: ~Copyable {
         } else {
             file.abandon()
         }
-        if !keep { AtomicFile.remove(temporary) }
-        return OutputWriteError.wrapping(error, path: keep ? temporary : path)
+        if keep { return error }
+        AtomicFile.remove(temporary)
+        return OutputWriteError.wrapping(error, path: path)
     }
 
     /// Closes and deletes the temporary file after an error every rank raised alike (bad input

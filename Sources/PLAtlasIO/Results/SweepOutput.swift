@@ -393,9 +393,9 @@ public struct SweepFile: ~Copyable {
         try result.closeUnfinished()
     }
 
-    /// Gives the file up after `error`, keeping it as the checkpoint (what the last flush wrote
-    /// is what `--resume` continues); returns the error to throw (`OutputWriteError` for a
-    /// failure to write).
+    /// Gives the file up after `error`, keeping it as the checkpoint `--resume` continues
+    /// unless a write was refused (`ResultFile.abandon(after:keep:)`); returns the error to
+    /// throw (`OutputWriteError` for a failure to write).
     public consuming func abandon(after error: Error) -> Error {
         _ = consume sweep
         return result.abandon(after: error, keep: true)
