@@ -261,11 +261,11 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         var completed: [SweepPoint] = []
         var file: SweepFile?
         if let path {
-            if resume != nil && SweepFile.isComplete(path, sweep: sweep, specs: setup.specs) {
-                Console.reportAlreadyComplete(path, json: output.json, world: world, log: log)
-                return
-            }
             do {
+                if resume != nil, try SweepFile.isComplete(path, sweep: sweep, specs: setup.specs) {
+                    Console.reportAlreadyComplete(path, json: output.json, world: world, log: log)
+                    return
+                }
                 file = try Self.open(path, resuming: resume != nil, setup: setup, world: world, log: log, completed: &completed)
             } catch let error as SweepInputError {
                 throw InputError(error.description)

@@ -44,6 +44,9 @@ if let distributed = command as? DistributedCommand {
             // ranks the failure may be one rank's alone: withMPI aborts the job.)
             Console.error(error.description)
             status = 1
+        } catch where world.size == 1 && !hdf5LibraryCanShutDown {
+            Console.error("\(error)")
+            status = 1
         }
         // A file that could not be closed leaves HDF5 unable to shut down in MPI_Finalize.
         if !hdf5LibraryCanShutDown { Console.flushAndExit(status) }

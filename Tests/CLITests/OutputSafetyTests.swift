@@ -226,6 +226,17 @@ struct OutputSafetyTests {
         #expect(try Self.snapshot(dir).keys.sorted() == ["input.h5", "model.json", "out.h5", live, "spec.toml"])
     }
 
+    /// One file named twice, under two names (the checkpoint as `--checkpoint DIR/./c.h5` and
+    /// `--resume DIR/c.h5`), is claimed once: the run does not refuse itself.
+    @Test func oneFileUnderTwoNamesIsClaimedOnce() throws {
+        let dir = try Self.fixture()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try CLI.run(Self.manifold.map { $0.replacingOccurrences(of: "IN/", with: dir + "/") }
+                                 + ["--output", dir + "/m.h5", "--checkpoint", dir + "/./c.h5", "--checkpoint-every", "1", "--resume", dir + "/c.h5"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try Self.snapshot(dir).keys.sorted() == ["input.h5", "m.h5", "model.json", "spec.toml"])
+    }
+
     /// `manifold --resume` is safe to give every time: without a checkpoint it starts from the
     /// beginning, a checkpoint cut short is started again, and a complete output is kept.
     @Test func manifoldResumeIsAlwaysSafe() throws {

@@ -168,6 +168,12 @@ struct SweepCommandTests {
         try complete.prefix(96).write(to: URL(fileURLWithPath: partial))
         let plain = try CLI.run(arguments + ["--output", path])
         #expect(plain.status == 0 && plain.stderr.contains("not continuing \(partial) (--resume not given): starting again"), "\(plain.stderr)")
+        // A complete file of another sweep is not replaced by --resume.
+        let complete3 = try Data(contentsOf: URL(fileURLWithPath: path))
+        let other = try CLI.run(["sweep", model, "--param", "A[0]", "--range", "0.8:0.99:6", "--max-order", "2", "--block-size", "2", "--resume", path])
+        #expect(other.status == 2 && other.stderr.contains("'\(path)' is a complete file of another sweep (max_order is 3, this run has 2)"),
+                "\(other.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == complete3)
     }
 
     @Test(arguments: [

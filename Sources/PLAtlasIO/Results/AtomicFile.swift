@@ -118,15 +118,20 @@ public struct OutputWriteError: Error, CustomStringConvertible, Sendable {
         }
     }
 
-    /// Whether `error` is the operating system refusing a write (a full disk, a quota, an I/O
-    /// error): after one, a file being written is in no state to be continued.
+    /// The error numbers of writes the operating system refuses: a full disk, a quota, a file
+    /// too large, an I/O error, a file system that turned read-only.
+    static let refusals: Set<Int32> = [ENOSPC, EDQUOT, EFBIG, EIO, EROFS]
+
+    /// Whether `error` is the operating system refusing a write: after one, a file being
+    /// written is in no state to be continued.
     public static func isRefusedWrite(_ error: Error) -> Bool {
-        switch error {
-        case let error as OutputWriteError: error.errorNumber != nil
-        case let error as HDF5Error: error.systemErrorNumber != nil
-        case is CocoaError, is POSIXError: true
-        default: false
+        let number: Int32? = switch error {
+        case let error as OutputWriteError: error.errorNumber
+        case let error as HDF5Error: error.systemErrorNumber
+        case let error as POSIXError: error.code.rawValue
+        default: (wrapping(error, path: "") as? OutputWriteError)?.errorNumber
         }
+        return number.map(refusals.contains) ?? false
     }
 
     /// `error` as an `OutputWriteError` about `path` if it is a failure to write (an HDF5 or

@@ -24,8 +24,9 @@ public final class OutputLock {
     /// The lock file of `output`: `OUT.lock`.
     public static func path(for output: String) -> String { output + ".lock" }
 
-    /// Locks every output of `outputs` (duplicates once), or none: if one is held by another
-    /// run, the locks taken so far are released and `OutputBusyError` is thrown naming it.
+    /// Locks every output of `outputs` (one file named twice, however, once), or none: if one
+    /// is held by another run, the locks taken so far are released and `OutputBusyError` is
+    /// thrown naming it.
     /// A lock file that cannot be created (a directory without write permission) is an
     /// `OutputBusyError` too: the output could not be written either.
     public static func acquire(_ outputs: [String]) throws(OutputBusyError) -> OutputLock {
@@ -34,9 +35,11 @@ public final class OutputLock {
         var held: [(String, Int32)] = []
         var unlocked: [(String, String)] = []
         for output in unique {
-            switch lock(path(for: output)) {
+            switch lock(path(for: output), held: held.map(\.1)) {
             case .locked(let descriptor):
                 held.append((path(for: output), descriptor))
+            case .alreadyHeld:
+                break
             case .unsupported(let reason):
                 unlocked.append((output, reason))
             case .failed(let message):
@@ -58,17 +61,29 @@ public final class OutputLock {
 
     enum Outcome {
         case locked(Int32)
+        /// The same file as one of `held` under another name (`out.h5`, `./out.h5`).
+        case alreadyHeld
         case unsupported(String)
         case failed(String)
     }
 
-    static func lock(_ path: String) -> Outcome {
+    /// Whether two descriptors refer to the same file.
+    static func sameFile(_ a: Int32, _ b: Int32) -> Bool {
+        var x = stat(), y = stat()
+        return fstat(a, &x) == 0 && fstat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino
+    }
+
+    static func lock(_ path: String, held: [Int32]) -> Outcome {
         // A holder that releases removes the file while we may have it open: then the lock we
         // get is on a file no longer under `path`, and we try again on the new one.
         for _ in 0..<100 {
             let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else {
                 return .failed("cannot create the lock file \(path): \(String(cString: strerror(errno)))")
+            }
+            if held.contains(where: { sameFile($0, descriptor) }) {
+                close(descriptor)
+                return .alreadyHeld
             }
             if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
                 let number = errno

@@ -324,15 +324,22 @@ public struct SweepFile: ~Copyable {
     }
 
     /// Whether `path` is a complete file of this sweep (`complete` = 1, the same grid and
-    /// options). Serial and read-only.
-    public static func isComplete(_ path: String, sweep: Sweep, specs: [String]) -> Bool {
+    /// options); false for a missing, unreadable or unfinished file. Throws `SweepInputError`
+    /// for a complete file of another sweep (which `--resume` must not replace). Serial and
+    /// read-only.
+    public static func isComplete(_ path: String, sweep: Sweep, specs: [String]) throws(SweepInputError) -> Bool {
         guard File.isHDF5(path), let file = try? File.open(path) else { return false }
-        var complete = (try? file.root.attributeInt("complete")) == 1 && file.root.isGroup("sweep")
+        var difference: String?
+        let complete = (try? file.root.attributeInt("complete")) == 1 && file.root.isGroup("sweep")
         if complete, let g = try? file.root.openGroup("sweep") {
-            complete = SweepGroup.identity(sweep, specs: specs).allSatisfy { (try? g.attributeString($0.0)) == $0.1 }
+            for (key, value) in SweepGroup.identity(sweep, specs: specs) where difference == nil {
+                let stored = (try? g.attributeString(key)) ?? "(missing)"
+                if stored != value { difference = "\(key) is \(stored), this run has \(value)" }
+            }
             try? g.close()
         }
         try? file.close()
+        if let difference { throw SweepInputError("--resume: '\(path)' is a complete file of another sweep (\(difference))") }
         return complete
     }
 
