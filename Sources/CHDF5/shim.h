@@ -30,4 +30,18 @@ static inline unsigned chdf5_f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned chdf5_f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline hid_t chdf5_e_default(void) { return H5E_DEFAULT; }
 static inline size_t chdf5_t_variable(void) { return H5T_VARIABLE; }
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/// Points the open file descriptor `fd` at a new anonymous in-memory file (memfd_create; the
+/// descriptor's old file is released): what a serial file's driver writes from then on is
+/// discarded. Returns 0, or -1 with errno set.
+static inline int chdf5_redirect_to_anonymous_file(int fd) {
+    int anonymous = (int)syscall(SYS_memfd_create, "platlas-discarded", 1u /* MFD_CLOEXEC */);
+    if (anonymous < 0) return -1;
+    int result = dup2(anonymous, fd);
+    close(anonymous);
+    return result < 0 ? -1 : 0;
+}
 #endif

@@ -16,6 +16,10 @@ public enum FileMode: Sendable {
 ///
 /// Closing a file also closes every group and dataset still open in it (`H5F_CLOSE_STRONG`);
 /// their handles then report errors instead of touching the file.
+///
+/// A write that fails (a full disk) must not leave the file half-closed in the library, which
+/// would try to close it again when it shuts down (in `MPI_Finalize` or at exit) and crash:
+/// give a file up after an error with `abandon()`, and see `hdf5LibraryCanShutDown`.
 public struct File: ~Copyable {
     let id: ObjectID
     let context: FileContext
@@ -26,7 +30,37 @@ public struct File: ~Copyable {
     }
 
     deinit {
-        if context.deinitMayClose, H5.isValid(id) { try? H5.closeFile(id) }
+        if context.deinitMayClose, H5.isValid(id) { try? Self.close(id, context) }
+    }
+
+    /// Flushes, then closes. If the flush fails (data that cannot be written), the file is
+    /// closed as `abandon()` closes it and the flush's error is thrown.
+    static func close(_ id: ObjectID, _ context: FileContext) throws(HDF5Error) {
+        do {
+            try H5.flushFile(id)
+        } catch {
+            closeDiscarding(id, context)
+            throw error
+        }
+        do {
+            try H5.closeFile(id)
+        } catch {
+            H5.canShutDown = false
+            throw error
+        }
+    }
+
+    /// Closes `id` without writing what the library still buffers for it: a serial file's
+    /// descriptor is first pointed at an anonymous in-memory file, which receives those writes;
+    /// a parallel file is closed as it is (collective). A close that fails even so leaves the
+    /// library unable to shut down (`hdf5LibraryCanShutDown`).
+    static func closeDiscarding(_ id: ObjectID, _ context: FileContext) {
+        if !context.isParallel { _ = H5.discardStorage(id) }
+        do {
+            try H5.closeFile(id)
+        } catch {
+            H5.canShutDown = false
+        }
     }
 
     /// Creates `path`, truncating any existing file. With a communicator the file is parallel
@@ -78,11 +112,33 @@ public struct File: ~Copyable {
         try inContext("cannot flush file '\(path)'") { () throws(HDF5Error) in try H5.flushFile(id) }
     }
 
-    /// Closes the file and every object still open in it. Collective in a parallel file:
-    /// every rank calls it. `H5Fclose`
+    /// Writes what is buffered, then closes the file and every object still open in it.
+    /// Collective in a parallel file: every rank calls it. If the writes fail (a full disk),
+    /// the file is closed as `abandon()` closes it and the error is thrown.
+    /// `H5Fflush`, `H5Fclose`
     public consuming func close() throws(HDF5Error) {
-        let id = self.id, path = self.path
+        let id = self.id, path = self.path, context = self.context
         discard self
-        try inContext("cannot close file '\(path)'") { () throws(HDF5Error) in try H5.closeFile(id) }
+        try inContext("cannot close file '\(path)'") { () throws(HDF5Error) in try Self.close(id, context) }
+    }
+
+    /// Gives the file up after an error: closes it and every object still open in it without
+    /// writing what the library still buffers for it (a serial file's pending writes go to an
+    /// anonymous in-memory file instead; what is on disk stays as the earlier writes left it).
+    /// Never throws. A parallel file is closed normally, collectively: call it on every rank,
+    /// or use `abandonWithoutClosing()` on a rank that failed alone.
+    /// `H5Fget_vfd_handle`, `H5Fclose`
+    public consuming func abandon() {
+        let id = self.id, context = self.context
+        discard self
+        Self.closeDiscarding(id, context)
+    }
+
+    /// Gives the file up without closing it: for a parallel file on a rank whose write failed
+    /// while the other ranks carry on, just before the job is aborted (closing is collective
+    /// and would wait for ranks that never come). The library keeps it open until the process
+    /// ends.
+    public consuming func abandonWithoutClosing() {
+        discard self
     }
 }

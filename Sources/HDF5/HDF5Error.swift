@@ -57,6 +57,18 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable {
         return parts.joined(separator: ": ")
     }
 
+    /// The operating system's error number (`errno`) of a failed read or write in the
+    /// library's file driver, e.g. 28 (`ENOSPC`) for a write to a full disk; nil if none is
+    /// reported. The sec2 driver reports it in its message as `errno = N`.
+    public var systemErrorNumber: Int32? {
+        for frame in stack.reversed() {
+            guard let range = frame.message.firstRange(of: "errno = ") else { continue }
+            let digits = frame.message[range.upperBound...].prefix { $0.isNumber }
+            if let number = Int32(digits) { return number }
+        }
+        return nil
+    }
+
     /// The error with `context` in front of whatever context it already had.
     func adding(context outer: String) -> HDF5Error {
         var copy = self

@@ -108,6 +108,19 @@ enum H5 {
     /// `H5Fclose`
     static func closeFile(_ id: ObjectID) throws(HDF5Error) { try check(H5Fclose(id), "H5Fclose") }
 
+    /// False once a file could not be closed (see `hdf5LibraryCanShutDown`). HDF5 calls are
+    /// made from one thread at a time (the library is not thread-safe), and so is this.
+    nonisolated(unsafe) static var canShutDown = true
+
+    /// Points the file descriptor of the serial (sec2 driver) file `id` at an anonymous
+    /// in-memory file, so that whatever the library still writes is discarded; false if that
+    /// was not possible. `H5Fget_vfd_handle`
+    static func discardStorage(_ id: ObjectID) -> Bool {
+        var handle: UnsafeMutableRawPointer?
+        guard H5Fget_vfd_handle(id, chdf5_p_default(), &handle) >= 0, let handle else { return false }
+        return chdf5_redirect_to_anonymous_file(handle.load(as: Int32.self)) == 0
+    }
+
     /// The file's name as given when it was opened. `H5Fget_name`
     static func fileName(_ id: ObjectID) -> String {
         let length = H5Fget_name(id, nil, 0)

@@ -14,7 +14,7 @@ import PLAtlasIO
 /// every rank's held sheets, pending arrivals and report examples as `ManifoldMessages` words
 /// in `records` (uint64), rank after rank, with `record_counts` (int64, one per writing rank).
 /// Written collectively to a temporary name and renamed, so a killed run leaves the previous
-/// checkpoint intact. A resume may use any number of ranks: rank r reads the segments of
+/// checkpoint intact (a failure to write removes the temporary file: `ResultFile.write`). A resume may use any number of ranks: rank r reads the segments of
 /// writers r, r + size, ... and sends each record to its region's owner
 /// (`ManifoldConstruction.restore`).
 public struct ManifoldCheckpointFile {
@@ -41,23 +41,23 @@ public struct ManifoldCheckpointFile {
         let offset = try world.exclusiveScan(words.count)
         let total = counts.reduce(0, +)
         let parallel = communicator.size > 1 ? communicator : nil
-        let file = try ResultFile.create(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: communicator.size),
-                                         communicator: parallel)
-        let g = try file.root.createGroup("checkpoint")
-        try g.setAttribute("format", Self.format)
-        try g.setAttribute("format_version", Self.version)
-        try g.setAttribute("ranks", communicator.size)
-        let fingerprint = construction.runFingerprint
-        try g.writeStrings("fingerprint_keys", fingerprint.map(\.0))
-        try g.writeStrings("fingerprint_values", fingerprint.map(\.1))
-        try g.writeDataset("state", table, shape: [seconds.count, ManifoldConstruction.stateColumns])
-        try g.writeDataset("seconds", seconds, shape: [seconds.count])
-        try g.writeDataset("record_counts", counts.map(Int64.init), shape: [communicator.size])
-        let records = try g.createDataset("records", type: .uint64, shape: [total])
-        try records.write(words, start: [offset], count: [words.count])
-        try records.close()
-        try g.close()
-        try file.finish()
+        let fingerprint = construction.runFingerprint, size = communicator.size
+        try ResultFile.write(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: size),
+                             communicator: parallel) { root in
+            let g = try root.createGroup("checkpoint")
+            try g.setAttribute("format", Self.format)
+            try g.setAttribute("format_version", Self.version)
+            try g.setAttribute("ranks", size)
+            try g.writeStrings("fingerprint_keys", fingerprint.map(\.0))
+            try g.writeStrings("fingerprint_values", fingerprint.map(\.1))
+            try g.writeDataset("state", table, shape: [seconds.count, ManifoldConstruction.stateColumns])
+            try g.writeDataset("seconds", seconds, shape: [seconds.count])
+            try g.writeDataset("record_counts", counts.map(Int64.init), shape: [size])
+            let records = try g.createDataset("records", type: .uint64, shape: [total])
+            try records.write(words, start: [offset], count: [words.count])
+            try records.close()
+            try g.close()
+        }
         log("checkpoint: wrote \(path) (\(construction.currentRound.map { "round \($0)" } ?? "finished manifolds"), \(formatBytes(8 * total)))")
     }
 

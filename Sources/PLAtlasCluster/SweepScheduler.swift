@@ -6,9 +6,10 @@ import PLAtlasCore
 /// Rank 0 keeps the queue of blocks (runs of neighbouring points, `SweepGrid.blocks`) and works
 /// on blocks itself; between two of its own points it answers requests: a rank that finished a
 /// block asks for the next and gets the first block still queued. Work runs in **rounds** of
-/// about `flushInterval` seconds: when a round's time is up rank 0 answers "end of round", and
-/// once every rank has finished its block all ranks meet, exchange the round's points
-/// (all-gather) and call `flush` collectively (which writes them to the parallel HDF5 file).
+/// about `flushInterval` seconds, at least one block each: when a round's time is up rank 0
+/// answers "end of round", and once every rank has finished its block all ranks meet, exchange
+/// the round's points (all-gather) and call `flush` collectively (which writes them to the
+/// parallel HDF5 file).
 /// A killed job therefore loses at most one round.
 ///
 /// Which rank analyses a block changes from run to run; what comes out does not: blocks do not
@@ -43,7 +44,9 @@ public struct SweepScheduler {
         var finished = alreadyDone
         while true {
             let roundStart = ContinuousClock.now
-            func expired() -> Bool { CycleSearch.seconds(since: roundStart) > flushInterval }
+            // Every round hands out at least one block, however short the interval.
+            let roundFirst = next
+            func expired() -> Bool { next > roundFirst && CycleSearch.seconds(since: roundStart) > flushInterval }
             var local: [SweepPoint] = []
             if world.size == 1 {
                 while next < blocks.count && !expired() {

@@ -59,8 +59,12 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     }
 
     func run(world: Communicator) throws {
-        let model = loaded!
         let log = Console.rankLog(world)
+        try OutputClaim.whileWriting([output.output, plotting.plot], world: world, log: log) { try compute(world: world, log: log) }
+    }
+
+    func compute(world: Communicator, log: Log) throws {
+        let model = loaded!
         let computed = try saddle.setup.basins(model: model, grid: grid, band: band, allowNonInvertible: allowNonInvertible, log: log)
         let (cycles, index, box, manifold, report, ds) = (computed.cycles, computed.index, computed.box, computed.manifold, computed.report, computed.deltaSigma)
         let attractorIndices = computed.attractorIndices
@@ -73,10 +77,8 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             log("wrote \(plot)")
         }
         if let path = output.output {
-            let file = try ResultFile.create(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
-                                             communicator: world.size > 1 ? world : nil)
-            try computed.write(into: file.root)
-            try file.finish()
+            try ResultFile.write(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
+                                 communicator: world.size > 1 ? world : nil) { root in try computed.write(into: root) }
             log("wrote \(path)")
         }
         guard world.isRoot else { return }

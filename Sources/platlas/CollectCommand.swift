@@ -60,7 +60,9 @@ struct CollectCommand: ParsableCommand {
         } catch let error as CollectError {
             throw InputError(error.description)
         }
-        try ResultCollector.collect(checked, into: outputPath, command: Provenance.commandLine())
+        try OutputClaim.whileWriting([outputPath], log: Log { Console.log($0) }) {
+            try ResultCollector.collect(checked, into: outputPath, command: Provenance.commandLine())
+        }
         if json {
             Console.output(JSONOutput.object([
                 ("output", .string(outputPath)),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HDF5
 import MPI
 import PLAtlasCore
 import PLAtlasIO
@@ -26,7 +27,11 @@ enum Console {
 
     static func output(_ document: JSONOutput) { output(document.serialized()) }
 
+    /// Ends the process with `code`. Once a file could not be closed (a full disk), HDF5 would
+    /// crash shutting down (at exit): the process then ends without running exit handlers
+    /// (stdout and stderr are written unbuffered, so nothing is lost).
     static func flushAndExit(_ code: Int32) -> Never {
+        if !hdf5LibraryCanShutDown { _exit(code) }
         Foundation.exit(code)
     }
 
@@ -37,6 +42,7 @@ enum Console {
         case let e as ModelError: Console.error(e.description); flushAndExit(2)
         case let e as InputError: Console.error(e.description); flushAndExit(2)
         case let e as AnalysisInputError: Console.error(e.description); flushAndExit(2)
+        case let e as OutputWriteError: Console.error(e.description); flushAndExit(1)
         default:
             let code = Platlas.exitCode(for: error)
             if code == .success {
@@ -73,6 +79,15 @@ extension Console {
         return line
     }
 
+    /// What `--resume` reports when the output is already complete: the run keeps it and
+    /// exits 0 (rank 0 prints `{"output": OUT, "resumed": true}` with --json).
+    static func reportAlreadyComplete(_ path: String, json: Bool, world: Communicator, log: Log) {
+        log("\(path) is already complete (--resume): nothing to do")
+        guard world.isRoot else { return }
+        Console.output(json ? JSONOutput.object([("output", .string(path)), ("resumed", .bool(true))]).serialized()
+                       : "\(path): already complete, kept")
+    }
+
     /// A log that only rank 0 writes to stderr.
     static func rankLog(_ world: Communicator) -> Log {
         world.isRoot ? Log { Console.log($0) } : .silent
@@ -90,12 +105,16 @@ struct OutputOptions: ParsableArguments {
 
 extension OutputOptions {
     func validate() throws {
-        if let output {
-            let lower = output.lowercased()
-            guard lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") else {
-                throw ValidationError("--output must name an HDF5 file ending in .h5 or .hdf5: \(output)")
-            }
-            try OutputPath.check(output, option: "--output")
+        if let output { try Self.check(output, option: "--output") }
+    }
+
+    /// An HDF5 output named by `option`: a name ending in .h5 or .hdf5 in a directory that
+    /// exists and can be written (`OutputPath`).
+    static func check(_ output: String, option: String) throws {
+        let lower = output.lowercased()
+        guard lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") else {
+            throw ValidationError("\(option) must name an HDF5 file ending in .h5 or .hdf5: \(output)")
         }
+        try OutputPath.check(output, option: option)
     }
 }

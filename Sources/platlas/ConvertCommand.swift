@@ -43,10 +43,12 @@ struct ConvertCommand: ParsableCommand, PreparedCommand {
     }
 
     func run() throws {
-        if outputPath.lowercased().hasSuffix(".json") {
-            try ModelFile.writeJSON(models, to: outputPath)
-        } else {
-            try ModelFile.writeHDF5(models, to: outputPath, group: group)
+        try OutputClaim.whileWriting([outputPath], log: Log { Console.log($0) }) {
+            if outputPath.lowercased().hasSuffix(".json") {
+                try ModelFile.writeJSON(models, to: outputPath)
+            } else {
+                try ModelFile.writeHDF5(models, to: outputPath, group: group)
+            }
         }
         Console.log("wrote \(models.count == 1 ? "the model" : "\(models.count) models") to \(outputPath)")
     }

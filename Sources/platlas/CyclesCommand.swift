@@ -102,8 +102,12 @@ struct CyclesCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     }
 
     func run(world: Communicator) throws {
-        let model = loaded!
         let log = Console.rankLog(world)
+        try OutputClaim.whileWriting([output.output], world: world, log: log) { try compute(world: world, log: log) }
+    }
+
+    func compute(world: Communicator, log: Log) throws {
+        let model = loaded!
         let search: CycleSearch
         do {
             search = try CycleSearch(model: model, options: options, log: log)
@@ -119,11 +123,11 @@ struct CyclesCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         }
         let seconds = CycleSearch.seconds(since: started)
         if let path = output.output {
-            let file = try ResultFile.create(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
-                                             communicator: world.size > 1 ? world : nil)
-            try CycleOutput.write(result, into: file.root, dimension: model.dimension, hiddenCount: search.form.hiddenCount,
-                                  maxOrder: maxOrder, seed: seed)
-            try file.finish()
+            try ResultFile.write(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
+                                 communicator: world.size > 1 ? world : nil) { root in
+                try CycleOutput.write(result, into: root, dimension: model.dimension, hiddenCount: search.form.hiddenCount,
+                                      maxOrder: maxOrder, seed: seed)
+            }
             log("wrote \(path)")
         }
         guard world.isRoot else { return }

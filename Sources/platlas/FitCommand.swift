@@ -227,6 +227,10 @@ struct FitCommand: ParsableCommand, PreparedCommand {
 
     func run() throws {
         let log = Log { Console.log($0) }
+        try OutputClaim.whileWriting([output, jsonModel], log: log) { try fit(log: log) }
+    }
+
+    func fit(log: Log) throws {
         let step = dt ?? defaults?.dt ?? transitions!.dt
         let data: TransitionData
         if let instance, let defaults {
@@ -262,11 +266,9 @@ struct FitCommand: ParsableCommand, PreparedCommand {
     }
 
     func writeHDF5(_ report: FitReport, to path: String, dt: Double) throws {
-        let temporary = AtomicFile.temporaryPath(for: path)
-        do {
-            let file = try File.create(temporary)
-            try ModelFile.write([report.model], into: file.root, group: "/model")
-            let fit = try file.root.createGroup("fit")
+        try AtomicFile.writeHDF5(path) { root in
+            try ModelFile.write([report.model], into: root, group: "/model")
+            let fit = try root.createGroup("fit")
             try fit.setAttribute("source", system ?? data ?? "")
             try fit.setAttribute("dt", dt)
             try fit.setAttribute("seed", Int(truncatingIfNeeded: seed))
@@ -281,11 +283,6 @@ struct FitCommand: ParsableCommand, PreparedCommand {
                 try fit.writeDataset("omp_error", pursuit.steps.map(\.trainError), shape: [pursuit.steps.count])
             }
             try fit.close()
-            try file.close()
-            try AtomicFile.commit(temporary, to: path)
-        } catch {
-            AtomicFile.remove(temporary)
-            throw error
         }
     }
 

@@ -63,8 +63,12 @@ struct IntersectionsCommand: ParsableCommand, PreparedCommand, DistributedComman
     }
 
     func run(world: Communicator) throws {
-        let model = loaded!
         let log = Console.rankLog(world)
+        try OutputClaim.whileWriting([output.output, plotting.plot], world: world, log: log) { try compute(world: world, log: log) }
+    }
+
+    func compute(world: Communicator, log: Log) throws {
+        let model = loaded!
         let started = ContinuousClock.now
         var options = saddle
         options.defaultIterations = 12
@@ -84,10 +88,8 @@ struct IntersectionsCommand: ParsableCommand, PreparedCommand, DistributedComman
             log("wrote \(plot)")
         }
         if let path = output.output {
-            let file = try ResultFile.create(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
-                                             communicator: world.size > 1 ? world : nil)
-            try computed.write(into: file.root)
-            try file.finish()
+            try ResultFile.write(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
+                                 communicator: world.size > 1 ? world : nil) { root in try computed.write(into: root) }
             log("wrote \(path)")
         }
         guard world.isRoot else { return }

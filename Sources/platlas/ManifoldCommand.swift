@@ -53,7 +53,9 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         options, on any number of ranks, to the same result. The checkpoint is removed once
         the result is written to --output, unless --keep-checkpoint. A kept checkpoint of a
         run that stopped at --max-iterations continues further when resumed with a higher
-        --max-iterations.
+        --max-iterations. --resume is safe to give every time: a missing or unreadable F.h5
+        starts from the beginning, and an --output already complete for these options is kept
+        (exit 0).
 
         Examples:
           platlas manifold jobs/models/duffing.json --cycle 1 --kind unstable --json
@@ -112,8 +114,15 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     }
 
     func run(world: Communicator) throws {
-        let model = loaded!
         let log = Console.rankLog(world)
+        let checkpoint = distribution.checkpointEvery != nil ? distribution.checkpointPath(output: output.output) : nil
+        try OutputClaim.whileWriting([output.output, checkpoint, distribution.resume, plotting.plot], world: world, log: log) {
+            try compute(world: world, log: log)
+        }
+    }
+
+    func compute(world: Communicator, log: Log) throws {
+        let model = loaded!
         let started = ContinuousClock.now
         let kinds: [ManifoldKind] = kind == "both" ? [.unstable, .stable] : [ManifoldKind(rawValue: kind)!]
         var setup = saddle.setup
@@ -128,7 +137,20 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             let file = ManifoldCheckpointFile(path: checkpointPath, model: model, communicator: world, log: log)
             run.checkpointer = { try file.write($0) }
         }
-        if let resume = distribution.resume { try ManifoldCheckpointFile(path: resume, model: model, communicator: world, log: log).resume(&run) }
+        if let resume = distribution.resume {
+            // Resubmitting the same command is always safe: a finished output is kept, a missing
+            // or unreadable checkpoint starts the construction from the beginning.
+            if let path = output.output, ManifoldOutput.isComplete(path, model: model, manifolds: Array(zip(names, builders))) {
+                Console.reportAlreadyComplete(path, json: output.json, world: world, log: log)
+                return
+            }
+            switch CheckpointFile.inspect(resume) {
+            case .absent: log("no checkpoint \(resume) (--resume): starting from the beginning")
+            case .unreadable(let reason): log("not continuing \(resume) (\(reason)): starting again")
+            case .notHDF5: throw InputError("--resume: '\(resume)' is not a readable HDF5 file")
+            case .present: try ManifoldCheckpointFile(path: resume, model: model, communicator: world, log: log).resume(&run)
+            }
+        }
         let built = try run.run()
         for b in built { try setup.checkInvertible(b.manifold, allowNonInvertible: allowNonInvertible) }
         for (b, name) in zip(built, names) {
@@ -151,19 +173,20 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         }
         let seconds = CycleSearch.seconds(since: started)
         if let path = output.output {
-            let file = try ResultFile.create(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
-                                             communicator: world.size > 1 ? world : nil)
-            for (b, name) in zip(built, names) {
-                try ManifoldOutput.write(b.manifold, name: name, saddleIndex: index, deltaSigma: b.deltaSigma, coverage: b.coverage,
-                                         parentRows: b.parentRows, part: b.part, into: file.root)
-                try DistributionOutput.write(b.report, name: name, into: file.root)
+            try ResultFile.write(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
+                                 communicator: world.size > 1 ? world : nil) { root in
+                for (b, name) in zip(built, names) {
+                    try ManifoldOutput.write(b.manifold, name: name, saddleIndex: index, deltaSigma: b.deltaSigma, coverage: b.coverage,
+                                             parentRows: b.parentRows, part: b.part, into: root)
+                    try DistributionOutput.write(b.report, name: name, into: root)
+                }
             }
-            try file.finish()
             log("wrote \(path)")
         }
         // Checkpoints (written, or resumed from) go once the result is in the output file.
         if output.output != nil && !distribution.keepCheckpoint {
-            let obsolete = [options.checkpointEvery != nil ? checkpointPath : nil, distribution.resume].compactMap { $0 }
+            let obsolete = [options.checkpointEvery != nil ? checkpointPath : nil, distribution.resume]
+                .compactMap { $0 }.filter { FileManager.default.fileExists(atPath: $0) }
             if !obsolete.isEmpty {
                 try world.barrier()
                 if world.isRoot { for path in Set(obsolete) { AtomicFile.remove(path) } }
@@ -239,7 +262,7 @@ struct DistributionFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Checkpoint file (default: the --output name with .checkpoint.h5).", valueName: "F.h5"))
     var checkpoint: String?
 
-    @Option(help: ArgumentHelp("Continue the run saved in this checkpoint (same options; any number of ranks).", valueName: "F.h5"))
+    @Option(help: ArgumentHelp("Continue the run saved in this checkpoint (same options; any number of ranks); with --output, keep an output already complete for these options; start from the beginning if F.h5 is missing or unreadable.", valueName: "F.h5"))
     var resume: String?
 
     @Flag(help: "Keep the checkpoint when the run completes (it is removed otherwise).")
@@ -262,7 +285,6 @@ struct DistributionFlags: ParsableArguments {
             throw ValidationError("--checkpoint must name an HDF5 file ending in .h5 or .hdf5: \(c)")
         }
         if checkpointEvery != nil || checkpoint != nil { try OutputPath.check(checkpointPath(output: output), option: "--checkpoint") }
-        if let r = resume, !FileManager.default.fileExists(atPath: r) { throw ValidationError("--resume: no such file '\(r)'") }
     }
 
     var options: DistributionOptions {

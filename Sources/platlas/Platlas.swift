@@ -21,7 +21,13 @@ struct Platlas: ParsableCommand {
         models in a stack, 1000000) and PLATLAS_MAX_COUNT (steps, restarts, samples,
         1000000000) raise them. Counts accept 1000, 1_000 or 1e3.
 
-        Exit codes: 0 success, 1 failure while computing, 2 bad input (options, model files).
+        Outputs are written under a temporary name and renamed when complete. A file that
+        another run is writing is refused before anything is computed (a lock file OUT.lock
+        beside it); a full disk ends the run with "no space left writing OUT", the temporary
+        file removed and an earlier OUT untouched (docs/cluster.md, "Outputs").
+
+        Exit codes: 0 success, 1 failure while computing, 2 bad input (options, model files, an
+        output another run is writing).
         """),
         version: platlasVersion,
         subcommands: [InfoCommand.self, CyclesCommand.self, ManifoldCommand.self, BasinsCommand.self,

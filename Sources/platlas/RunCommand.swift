@@ -34,7 +34,8 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         --resume keeps the finished analyses, continues an interrupted sweep from its last
         written points and starts any other interrupted analysis again; the result is the same
         as that of an uninterrupted run. Without --resume a left-over OUT.h5.partial is
-        overwritten.
+        overwritten. A second run on an output that a run is writing is refused (exit code 2)
+        before it touches anything.
 
         Under mpirun or srun the ranks share each analysis; the results do not depend on the
         number of ranks.
@@ -64,9 +65,6 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     var models: [Model] = []
     var modelPath = ""
     var outputPath = ""
-    var alreadyComplete = false
-    /// With --resume: what the checkpoint beside the output holds.
-    var checkpoint = RunCheckpoint.Inspection.absent
 
     enum CodingKeys: CodingKey { case specPath, model, resume, output }
 
@@ -108,14 +106,18 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         outputPath = output.output ?? spec.name + ".h5"
         if let problem = OutputPath.problem(with: outputPath) { throw InputError("output \(outputPath): \(problem)") }
         self.spec = spec
+    }
+
+    /// What is already there for this run: a complete output (kept with --resume) or a
+    /// checkpoint to continue. Read once the output is claimed, so no other run changes it.
+    func inspectOutput() -> (alreadyComplete: Bool, checkpoint: RunCheckpoint.Inspection) {
+        let spec = spec!
+        let partial = RunCheckpoint.path(for: outputPath)
         if resume {
-            alreadyComplete = Self.isComplete(outputPath, spec: spec, modelPath: modelPath)
-            if !alreadyComplete {
-                checkpoint = RunCheckpoint.inspect(RunCheckpoint.path(for: outputPath), spec: spec, modelPath: modelPath, models: models)
-            }
-        } else if FileManager.default.fileExists(atPath: RunCheckpoint.path(for: outputPath)) {
-            checkpoint = .unusable("--resume not given")
+            if Self.isComplete(outputPath, spec: spec, modelPath: modelPath) { return (true, .absent) }
+            return (false, RunCheckpoint.inspect(partial, spec: spec, modelPath: modelPath, models: models))
         }
+        return (false, FileManager.default.fileExists(atPath: partial) ? .unusable("--resume not given") : .absent)
     }
 
     /// Whether `path` is a finished result of this spec's text and this model.
@@ -131,14 +133,15 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     }
 
     func run(world: Communicator) throws {
-        let spec = spec!
         let log = Console.rankLog(world)
+        try OutputClaim.whileWriting([outputPath], world: world, log: log) { try compute(world: world, log: log) }
+    }
+
+    func compute(world: Communicator, log: Log) throws {
+        let spec = spec!
+        let (alreadyComplete, checkpoint) = inspectOutput()
         if alreadyComplete {
-            log("\(outputPath) is already complete for \(spec.path) (--resume): nothing to do")
-            if world.isRoot {
-                Console.output(output.json ? JSONOutput.object([("output", .string(outputPath)), ("resumed", .bool(true))]).serialized()
-                               : "\(outputPath): already complete, kept")
-            }
+            Console.reportAlreadyComplete(outputPath, json: output.json, world: world, log: log)
             return
         }
         let started = ContinuousClock.now
@@ -174,10 +177,11 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
                     outcomes.append((analysis, earlier.summary, nil, earlier.seconds))
                     continue
                 }
-                let context = AnalysisRunContext(model: models[0], collective: MPICycleCollective(world), log: log,
+                var context = AnalysisRunContext(model: models[0], collective: MPICycleCollective(world), log: log,
                                                  manifolds: MPIManifoldExecutor(world),
                                                  communicator: communicator, sweeps: MPISweepExecutor(world),
                                                  resumingFrom: continuing && i == completed ? partial : nil)
+                context.checkpointWritten = { FaultInjection.sweepCheckpointWritten(pointsDone: $0) }
                 log("\(position): \(analysis.kind) (\(spec.path):\(analysis.line ?? 0)) -> /\(analysis.group)")
                 let t0 = ContinuousClock.now
                 let outcome = try analysis.configuration.run(context, into: file.root, group: analysis.group)
@@ -190,9 +194,9 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             file.abandon()
             throw InputError(error.description)
         } catch {
-            // Keep the checkpoint: `--resume` continues it once the cause is fixed.
-            try? file.closeUnfinished()
-            throw error
+            // Keep the checkpoint: `--resume` continues it once the cause is fixed (unless a
+            // write was refused: a full disk may have left it inconsistent).
+            throw file.abandon(after: error, keep: true)
         }
         try file.finish()
         let seconds = CycleSearch.seconds(since: started)

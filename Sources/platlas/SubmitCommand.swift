@@ -164,63 +164,70 @@ struct SubmitCommand: ParsableCommand {
             "JOB_NAME": name, "NODES": String(nodes), "NTASKS_PER_NODE": String(ntasksPerNode), "TIME": time,
             "PLATLAS": executable, "SPEC": spec.absolutePath, "EXTRA_ARGS": resume ? "--resume" : "",
         ]
+        // The scripts this writes, claimed so that two submissions of one job never mix them.
+        let scripts = dryRun ? [] : [(directory as NSString).appendingPathComponent(name + ".sbatch")]
+            + (array == nil ? [] : [(directory as NSString).appendingPathComponent(name + "-collect.sbatch")])
+        let exitCode: Int32
         do {
-            if array == nil {
-                common["OUTPUT"] = outputPath
-                let script = try SlurmTemplate.fill(try template(SlurmTemplate.single), common, partition: partition)
-                if dryRun { Console.output(script); return }
-                let scriptPath = (directory as NSString).appendingPathComponent(name + ".sbatch")
-                try AtomicFile.write(Data(script.utf8), to: scriptPath)
-                let (id, status) = try Self.sbatch(scriptPath, in: directory, wait: wait)
-                let log = (directory as NSString).appendingPathComponent("\(name)-\(id).out")
-                Console.log("submitted job \(id) (\(scriptPath))")
-                Console.output("job \(id): log \(log), output \(outputPath)")
-                if wait { try finish(id: id, status: status, log: log, output: outputPath) }
-                return
-            }
-            let taskDirectory = JobSpec.absolute(taskDir ?? String(outputPath.dropLast(outputPath.lowercased().hasSuffix(".hdf5") ? 5 : 3)) + "-tasks")
-            var arrayValues = common
-            arrayValues["ARRAY"] = "0-\(models.count - 1)" + (maxConcurrent.map { "%\($0)" } ?? "")
-            arrayValues["MODEL_LIST"] = (taskDirectory as NSString).appendingPathComponent("models.txt")
-            arrayValues["OUTDIR"] = taskDirectory
-            let arrayScript = try SlurmTemplate.fill(try template(SlurmTemplate.array), arrayValues, partition: partition)
-            var collectValues = ["JOB_NAME": name + "-collect", "TIME": time, "PLATLAS": executable,
-                                 "OUTDIR": taskDirectory, "OUTPUT": outputPath]
-            if dryRun {
-                collectValues["ARRAY_JOB_ID"] = "ARRAY_JOB_ID"
+            exitCode = try OutputClaim.whileWriting(scripts, log: Log { Console.log($0) }) { () throws -> Int32 in
+                if array == nil {
+                    common["OUTPUT"] = outputPath
+                    let script = try SlurmTemplate.fill(try template(SlurmTemplate.single), common, partition: partition)
+                    if dryRun { Console.output(script); return 0 }
+                    let scriptPath = (directory as NSString).appendingPathComponent(name + ".sbatch")
+                    try AtomicFile.write(Data(script.utf8), to: scriptPath)
+                    let (id, status) = try Self.sbatch(scriptPath, in: directory, wait: wait)
+                    let log = (directory as NSString).appendingPathComponent("\(name)-\(id).out")
+                    Console.log("submitted job \(id) (\(scriptPath))")
+                    Console.output("job \(id): log \(log), output \(outputPath)")
+                    return wait ? finish(id: id, status: status, log: log, output: outputPath) : 0
+                }
+                let taskDirectory = JobSpec.absolute(taskDir ?? String(outputPath.dropLast(outputPath.lowercased().hasSuffix(".hdf5") ? 5 : 3)) + "-tasks")
+                var arrayValues = common
+                arrayValues["ARRAY"] = "0-\(models.count - 1)" + (maxConcurrent.map { "%\($0)" } ?? "")
+                arrayValues["MODEL_LIST"] = (taskDirectory as NSString).appendingPathComponent("models.txt")
+                arrayValues["OUTDIR"] = taskDirectory
+                let arrayScript = try SlurmTemplate.fill(try template(SlurmTemplate.array), arrayValues, partition: partition)
+                var collectValues = ["JOB_NAME": name + "-collect", "TIME": time, "PLATLAS": executable,
+                                     "OUTDIR": taskDirectory, "OUTPUT": outputPath]
+                if dryRun {
+                    collectValues["ARRAY_JOB_ID"] = "ARRAY_JOB_ID"
+                    let collectScript = try SlurmTemplate.fill(try template(SlurmTemplate.collect), collectValues, partition: partition)
+                    Console.output(arrayScript + "\n# ---- \(name)-collect.sbatch, submitted after the array job (ARRAY_JOB_ID: its id) ----\n" + collectScript)
+                    Console.log("models (\(arrayValues["MODEL_LIST"]!)):\n" + models.joined(separator: "\n"))
+                    return 0
+                }
+                try FileManager.default.createDirectory(atPath: taskDirectory, withIntermediateDirectories: true)
+                try AtomicFile.write(Data((models.joined(separator: "\n") + "\n").utf8), to: arrayValues["MODEL_LIST"]!)
+                let arrayPath = (directory as NSString).appendingPathComponent(name + ".sbatch")
+                try AtomicFile.write(Data(arrayScript.utf8), to: arrayPath)
+                let (arrayID, _) = try Self.sbatch(arrayPath, in: directory, wait: false)
+                Console.log("submitted array job \(arrayID) (\(models.count) tasks, \(arrayPath))")
+                collectValues["ARRAY_JOB_ID"] = arrayID
                 let collectScript = try SlurmTemplate.fill(try template(SlurmTemplate.collect), collectValues, partition: partition)
-                Console.output(arrayScript + "\n# ---- \(name)-collect.sbatch, submitted after the array job (ARRAY_JOB_ID: its id) ----\n" + collectScript)
-                Console.log("models (\(arrayValues["MODEL_LIST"]!)):\n" + models.joined(separator: "\n"))
-                return
+                let collectPath = (directory as NSString).appendingPathComponent(name + "-collect.sbatch")
+                try AtomicFile.write(Data(collectScript.utf8), to: collectPath)
+                let (collectID, status) = try Self.sbatch(collectPath, in: directory, wait: wait)
+                let log = (directory as NSString).appendingPathComponent("\(name)-collect-\(collectID).out")
+                Console.log("submitted collect job \(collectID) after array job \(arrayID) (\(collectPath))")
+                Console.output("array job \(arrayID): logs \(directory)/\(name)-\(arrayID)_N.out, task files \(taskDirectory)/task-N.h5\n"
+                               + "collect job \(collectID): log \(log), output \(outputPath)")
+                return wait ? finish(id: collectID, status: status, log: log, output: outputPath) : 0
             }
-            try FileManager.default.createDirectory(atPath: taskDirectory, withIntermediateDirectories: true)
-            try AtomicFile.write(Data((models.joined(separator: "\n") + "\n").utf8), to: arrayValues["MODEL_LIST"]!)
-            let arrayPath = (directory as NSString).appendingPathComponent(name + ".sbatch")
-            try AtomicFile.write(Data(arrayScript.utf8), to: arrayPath)
-            let (arrayID, _) = try Self.sbatch(arrayPath, in: directory, wait: false)
-            Console.log("submitted array job \(arrayID) (\(models.count) tasks, \(arrayPath))")
-            collectValues["ARRAY_JOB_ID"] = arrayID
-            let collectScript = try SlurmTemplate.fill(try template(SlurmTemplate.collect), collectValues, partition: partition)
-            let collectPath = (directory as NSString).appendingPathComponent(name + "-collect.sbatch")
-            try AtomicFile.write(Data(collectScript.utf8), to: collectPath)
-            let (collectID, status) = try Self.sbatch(collectPath, in: directory, wait: wait)
-            let log = (directory as NSString).appendingPathComponent("\(name)-collect-\(collectID).out")
-            Console.log("submitted collect job \(collectID) after array job \(arrayID) (\(collectPath))")
-            Console.output("array job \(arrayID): logs \(directory)/\(name)-\(arrayID)_N.out, task files \(taskDirectory)/task-N.h5\n"
-                           + "collect job \(collectID): log \(log), output \(outputPath)")
-            if wait { try finish(id: collectID, status: status, log: log, output: outputPath) }
         } catch let error as SubmitError {
             throw InputError(error.description)
         }
+        if exitCode != 0 { Console.flushAndExit(exitCode) }
     }
 
-    func finish(id: String, status: Int32, log: String, output: String) throws {
+    /// Reports the end of the job waited for; the exit code to end with (the job's).
+    func finish(id: String, status: Int32, log: String, output: String) -> Int32 {
         if status == 0 {
             Console.output("job \(id) finished: exit code 0; log \(log); output \(output)")
         } else {
             Console.output("job \(id) failed: exit code \(status); log \(log) (and .err)")
-            Console.flushAndExit(status)
         }
+        return status
     }
 
     /// Runs `sbatch --parsable [--wait] SCRIPT` in `directory`; the job id and sbatch's exit

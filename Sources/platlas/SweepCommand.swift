@@ -29,8 +29,11 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         samples x M), counts up to PLATLAS_MAX_COUNT; set the variable to raise one.
 
         Under mpirun the ranks share the blocks of points through a work queue on rank 0; the
-        result does not depend on the number of ranks. With --output the points are written as
-        they complete; --resume F continues an interrupted run and computes only missing points.
+        result does not depend on the number of ranks. With --output F the points are written as
+        they complete, to F.partial, renamed to F when the sweep is complete; --resume F
+        continues an interrupted run from F.partial and computes only missing points. --resume is
+        safe to give every time: it keeps an F already complete (exit 0) and starts from the
+        beginning when F.partial is missing or unreadable.
 
         Examples:
           platlas sweep model.json --param 'A[0]' --range 0.8:0.99:100 --max-order 20 --json
@@ -112,7 +115,7 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     @Option(help: ArgumentHelp("Seconds between writes of finished points.", valueName: "s"))
     var flushInterval = 10.0
 
-    @Option(help: ArgumentHelp("Continue the interrupted sweep in this file (same options), computing only missing points.", valueName: "file.h5"))
+    @Option(help: ArgumentHelp("Continue the interrupted sweep of this output (same options) from its checkpoint file.h5.partial, computing only missing points; keep the output if it is already complete; start from the beginning if there is no readable checkpoint.", valueName: "file.h5"))
     var resume: String?
 
     @Option(help: ArgumentHelp("Draw the 2D chart (or the 1D orbit diagram) as SVG.", valueName: "file.svg"))
@@ -169,8 +172,9 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
                                            ("--block-size", blockSize, .count), ("--exact-below", exactBelow, .count),
                                            ("--restarts", restarts, .count), ("--inner-iterations", innerIterations, .count)])
         if let resume {
-            guard FileManager.default.fileExists(atPath: resume) else { throw ValidationError("--resume: no such file '\(resume)'") }
-            if let out = output.output, out != resume { throw ValidationError("--resume writes into its own file; drop --output or give the same name") }
+            let out = SweepFile.outputPath(resuming: resume)
+            if let given = output.output, given != out { throw ValidationError("--resume writes into its own file; drop --output or give the same name") }
+            try OutputOptions.check(out, option: "--resume")
         }
         try output.validate()
     }
@@ -212,6 +216,38 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         }
     }
 
+    /// The file of `--output OUT` (or `--resume OUT`): its checkpoint `OUT.partial` continued
+    /// when resuming and readable, else a new one (collective).
+    static func open(_ path: String, resuming: Bool, setup: PreparedSweep, world: Communicator, log: Log,
+                     completed: inout [SweepPoint]) throws -> SweepFile {
+        let communicator: Communicator? = world.size > 1 ? world : nil
+        let checkpoint = SweepFile.checkpointPath(for: path)
+        var state = CheckpointFile.inspect(checkpoint)
+        if !resuming, state != .absent {
+            log("not continuing \(checkpoint) (--resume not given): starting again")
+            state = .absent
+        } else if resuming, state == .absent, SweepFile.isUnfinished(path) {
+            // Earlier versions wrote the sweep under its final name: continue such a file too.
+            if world.isRoot { try AtomicFile.commit(path, to: checkpoint) }
+            try world.barrier()
+            state = .present
+        }
+        switch state {
+        case .present:
+            let file = try SweepFile.resume(path, sweep: setup.sweep, specs: setup.specs, communicator: communicator, completed: &completed)
+            log("resuming \(checkpoint): \(completed.count) of \(setup.sweep.grid.count) points already done")
+            return file
+        case .unreadable(let reason):
+            log("not continuing \(checkpoint) (\(reason)): starting again")
+        case .notHDF5:
+            log("not continuing \(checkpoint) (not an HDF5 file): starting again")
+        case .absent:
+            if resuming { log("no checkpoint \(checkpoint) (--resume): starting from the beginning") }
+        }
+        return try SweepFile.create(path, models: setup.models, provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
+                                    sweep: setup.sweep, specs: setup.specs, communicator: communicator)
+    }
+
     /// A vector from a file: a JSON array of numbers or whitespace-separated numbers.
     static func readVector(_ path: String) throws -> [Double] {
         do {
@@ -222,32 +258,46 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     }
 
     func run(world: Communicator) throws {
+        let log = Console.rankLog(world)
+        let path = resume.map(SweepFile.outputPath(resuming:)) ?? output.output
+        try OutputClaim.whileWriting([path, plot], world: world, log: log) { try compute(world: world, log: log, path: path) }
+    }
+
+    func compute(world: Communicator, log: Log, path: String?) throws {
         let setup = prepared!
         let sweep = setup.sweep
-        let log = Console.rankLog(world)
         let started = ContinuousClock.now
-        let communicator: Communicator? = world.size > 1 ? world : nil
         var completed: [SweepPoint] = []
-        let path = resume ?? output.output
         var file: SweepFile?
-        do {
-            if let resume {
-                file = try SweepFile.resume(resume, sweep: sweep, specs: setup.specs, communicator: communicator, completed: &completed)
-                log("resuming \(resume): \(completed.count) of \(sweep.grid.count) points already done")
-            } else if let path {
-                file = try SweepFile.create(path, models: setup.models, provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
-                                            sweep: sweep, specs: setup.specs, communicator: communicator)
+        if let path {
+            do {
+                if resume != nil, try SweepFile.isComplete(path, sweep: sweep, specs: setup.specs) {
+                    Console.reportAlreadyComplete(path, json: output.json, world: world, log: log)
+                    return
+                }
+                file = try Self.open(path, resuming: resume != nil, setup: setup, world: world, log: log, completed: &completed)
+            } catch let error as SweepInputError {
+                throw InputError(error.description)
             }
-        } catch let error as SweepInputError {
-            throw InputError(error.description)
         }
-        let outcome = try sweep.complete(resumed: completed, refine: refine, executor: MPISweepExecutor(world),
+        var written = completed.count
+        let outcome: SweepOutcome
+        do {
+            outcome = try sweep.complete(resumed: completed, refine: refine, executor: MPISweepExecutor(world),
                                          flushInterval: flushInterval, log: log) { local in
-            if file != nil { try file!.append(local) }
+                guard file != nil else { return }
+                written += try file!.append(local)
+                FaultInjection.sweepCheckpointWritten(pointsDone: written)
+            }
+        } catch {
+            // The checkpoint keeps what the last round wrote: --resume continues from there
+            // (unless a write was refused: a full disk may have left it inconsistent).
+            if let open = file.take() { throw open.abandon(after: error) }
+            throw error
         }
         let points = outcome.points, bifurcations = outcome.bifurcations
-        if file != nil {
-            try file.take()!.finish(points: points, bifurcations: bifurcations)
+        if let open = file.take() {
+            try open.finish(points: points, bifurcations: bifurcations)
             log("wrote \(path!)")
         }
         let seconds = CycleSearch.seconds(since: started)

@@ -41,19 +41,35 @@ do {
 
 if let distributed = command as? DistributedCommand {
     let status = withMPI(abortExitCode: 1) { world in
+        let status: Int32
         do {
             try distributed.run(world: world)
-            return Int32(0)
+            status = 0
         } catch let error as InputError {
             // Raised identically on every rank (they share the inputs), so no rank is left waiting.
             if world.isRoot { Console.error(error.description) }
-            return Int32(2)
+            status = 2
         } catch let error as AnalysisInputError {
             if world.isRoot { Console.error(error.description) }
-            return Int32(2)
+            status = 2
+        } catch let error as OutputWriteError where world.size == 1 {
+            // A full disk: the temporary file is gone; one line, exit code 1. (With several
+            // ranks the failure may be one rank's alone: withMPI aborts the job.)
+            Console.error(error.description)
+            status = 1
+        } catch where world.size == 1 && !hdf5LibraryCanShutDown {
+            Console.error("\(error)")
+            status = 1
         }
+        // A file that could not be closed leaves HDF5 unable to shut down in MPI_Finalize.
+        if !hdf5LibraryCanShutDown { Console.flushAndExit(status) }
+        return status
     }
     if status != 0 { Console.flushAndExit(status) }
+} else if Launch.rank != 0 {
+    // Another copy started by mpirun or srun: it has checked the inputs; the first copy does
+    // the work, prints and writes.
+    Console.flushAndExit(0)
 } else {
     do {
         var runnable = command
@@ -62,3 +78,4 @@ if let distributed = command as? DistributedCommand {
         Console.exit(with: error)
     }
 }
+if !hdf5LibraryCanShutDown { Console.flushAndExit(0) }

@@ -2,9 +2,17 @@ import Foundation
 
 /// Runs the built `platlas` binary and captures what it prints.
 struct CLIResult {
+    /// The exit status, or the number of the signal that ended the process (see `signalled`).
     var status: Int32
     var stdout: String
     var stderr: String
+    /// Whether a signal ended the process.
+    var signalled = false
+
+    /// The lines of stderr that report an error (`platlas: error: ...`, `platlas: rank R: ...`).
+    var errorLines: [Substring] {
+        stderr.split(separator: "\n").filter { $0.hasPrefix("platlas: error:") || $0.hasPrefix("platlas: rank ") }
+    }
 }
 
 enum CLI {
@@ -39,16 +47,29 @@ enum CLI {
         return env
     }
 
-    /// Runs `platlas` with `arguments`, with `extra` added to its environment.
+    /// Runs `platlas` with `arguments` (and the variables `extra` added to the environment) to
+    /// its end. A process killed by a signal has the signal's number as `status`.
     @discardableResult
     static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> CLIResult {
+        try start(arguments, environment: extra).wait()
+    }
+
+    /// Runs `platlas` with `arguments` and the fault injection `PLATLAS_HALT_AFTER_POINTS=points`:
+    /// it kills itself (SIGKILL, as a node failure or a time limit would) right after the
+    /// checkpoint write that brings its sweep to `points` points done.
+    @discardableResult
+    static func runHalted(_ arguments: [String], afterPoints points: Int) throws -> CLIResult {
+        try run(arguments, environment: ["PLATLAS_HALT_AFTER_POINTS": String(points)])
+    }
+
+    /// Starts `platlas` in the background; its output goes to files read by `wait()`.
+    static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> RunningCLI {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
-        process.environment = environment.merging(extra) { $1 }
+        process.environment = environment.merging(extra) { _, new in new }
         // Capture through files: no pipe can fill up and block the child.
         let dir = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         FileManager.default.createFile(atPath: dir + "/out", contents: nil)
         FileManager.default.createFile(atPath: dir + "/err", contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
@@ -56,39 +77,26 @@ enum CLI {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        process.waitUntilExit()
         try out.close()
         try err.close()
-        let outData = try Data(contentsOf: URL(fileURLWithPath: dir + "/out"))
-        let errData = try Data(contentsOf: URL(fileURLWithPath: dir + "/err"))
-        return CLIResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
-    }
-
-    /// Starts `platlas` with `arguments` (output discarded) and kills it with SIGKILL after
-    /// `seconds`, as a node failure or a time limit would; returns when it is gone.
-    static func runAndKill(_ arguments: [String], after seconds: Double) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        Thread.sleep(forTimeInterval: seconds)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        return RunningCLI(process: process, directory: dir)
     }
 
     /// Runs /usr/bin/python3 (Debian's, with h5py; the python3 on PATH may lack it) on `script`
     /// with `arguments`, matplotlib headless; its exit status and its stdout and stderr together.
     static func python(_ script: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", script] + arguments
         var env = environment
         env["MPLBACKEND"] = "Agg"
-        process.environment = env
+        return try tool("/usr/bin/python3", ["-c", script] + arguments, environment: env)
+    }
+
+    /// Runs the program `executable` with `arguments`; its exit status and its stdout and
+    /// stderr together.
+    static func tool(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -101,5 +109,53 @@ enum CLI {
     /// stdout parsed as one JSON document.
     static func json(_ result: CLIResult) -> Any? {
         try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+    }
+}
+
+/// A `platlas` process started by `CLI.start`.
+struct RunningCLI {
+    let process: Process
+    let directory: String
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// What it has written to stderr so far.
+    var stderr: String { (try? String(contentsOfFile: directory + "/err", encoding: .utf8)) ?? "" }
+
+    /// The process state letter of /proc/PID/stat (R, S, T for stopped, Z), nil once it is gone.
+    var state: Character? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        return stat[close...].dropFirst(2).first
+    }
+
+    /// Waits until `condition` holds or the process has ended; whether it holds. Polls every
+    /// 10 ms: this waits for an event (a line, a stop), however long it takes to come.
+    func waitFor(_ condition: () -> Bool) -> Bool {
+        while !condition() {
+            if !process.isRunning { return condition() }
+            usleep(10_000)
+        }
+        return true
+    }
+
+    /// Waits until the process has stopped itself (SIGSTOP: `PLATLAS_PAUSE_AFTER_*`); false if
+    /// it ended instead.
+    func waitUntilStopped() -> Bool { waitFor { state == "T" } }
+
+    /// Waits until its stderr contains `text`; false if it ended without writing it.
+    func waitForStandardError(containing text: String) -> Bool { waitFor { stderr.contains(text) } }
+
+    func signal(_ number: Int32) { kill(pid, number) }
+
+    /// Waits for the end; its exit status (or the number of the signal that killed it) and
+    /// everything it printed.
+    func wait() throws -> CLIResult {
+        process.waitUntilExit()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let outData = try Data(contentsOf: URL(fileURLWithPath: directory + "/out"))
+        let errData = try Data(contentsOf: URL(fileURLWithPath: directory + "/err"))
+        return CLIResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self), signalled: process.terminationReason == .uncaughtSignal)
     }
 }

@@ -99,16 +99,12 @@ struct CyclesCommandTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let model = try write(Self.sixteen, in: dir)
         let out = dir + "/long.h5"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["cycles", model, "--max-order", "400", "--output", out]
-        process.environment = CLI.environment
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        Thread.sleep(forTimeInterval: 1.5)
-        process.terminate()
-        process.waitUntilExit()
+        // Stopped (SIGTERM, as a time limit) once it has reported its first order.
+        let running = try CLI.start(["cycles", model, "--max-order", "400", "--output", out])
+        #expect(running.waitForStandardError(containing: "order 1:"), "\(running.stderr)")
+        running.signal(SIGTERM)
+        let result = try running.wait()
+        #expect(result.signalled && result.status == SIGTERM, "\(result.status): \(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 }

@@ -166,7 +166,7 @@ struct JobsSweepTests {
     range2 = "-1:-0.95:2"
     max_order = 7
     block_size = 2
-    flush_interval = 0.2
+    flush_interval = 1e-6
 
     [[cycles]]
     max_order = 3
@@ -174,28 +174,23 @@ struct JobsSweepTests {
 
     /// A run killed inside its sweep and continued with `--resume` writes the same file as an
     /// uninterrupted run: the analysis before the sweep is kept, the sweep continues from its
-    /// last written points, the analysis after it runs.
+    /// last written points, the analysis after it runs. The kill comes at a chosen point, right
+    /// after the sweep has written 6 of its 48 points (PLATLAS_HALT_AFTER_POINTS; with a flush
+    /// interval this short every round is one block of 2 points), whatever the machine's speed.
     @Test func killedRunContinuesToTheSameFile() throws {
         let (dir, spec) = try setUp(Self.longSpec)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let started = Date()
         let whole = try CLI.run(["run", spec, "--output", dir + "/whole.h5", "--json"])
-        let duration = Date().timeIntervalSince(started)
         #expect(whole.status == 0, "\(whole.stderr)")
         let out = dir + "/killed.h5", partial = out + ".partial"
-        // Kill part-way through the sweep: a fraction of the uninterrupted run's duration,
-        // shorter on each try in case this run is faster.
-        var done = 0, completed = -1
-        for fraction in [0.5, 0.3, 0.15, 0.08] where !(completed == 1 && done > 0 && done < 48) {
-            try? FileManager.default.removeItem(atPath: partial)
-            try CLI.runAndKill(["run", spec, "--output", out], after: max(0.3, fraction * duration))
-            guard FileManager.default.fileExists(atPath: partial), !FileManager.default.fileExists(atPath: out) else { continue }
-            let file = try File.open(partial)
-            completed = try file.root.openGroup("job").attributeInt("completed")
-            done = file.root.isDataset("sweep/done") ? try file.root.readUInt8s("sweep/done").values.reduce(0) { $0 + Int($1) } : 0
-            try file.close()
-        }
-        #expect(completed == 1 && done > 0 && done < 48, "killed inside the sweep with some points written (completed \(completed), done \(done))")
+        let killed = try CLI.runHalted(["run", spec, "--output", out], afterPoints: 6)
+        #expect(killed.signalled && killed.status == SIGKILL, "\(killed.status): \(killed.stderr)")
+        #expect(FileManager.default.fileExists(atPath: partial) && !FileManager.default.fileExists(atPath: out))
+        let file = try File.open(partial)
+        let completed = try file.root.openGroup("job").attributeInt("completed")
+        let done = try file.root.readUInt8s("sweep/done").values.reduce(0) { $0 + Int($1) }
+        try file.close()
+        #expect(completed == 1 && done == 6, "killed inside the sweep after 6 points (completed \(completed), done \(done))")
 
         let resumed = try CLI.run(["run", spec, "--output", out, "--resume", "--json"])
         #expect(resumed.status == 0, "\(resumed.stderr)")

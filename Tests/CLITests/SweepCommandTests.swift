@@ -96,39 +96,84 @@ struct SweepCommandTests {
         #expect(text.status == 0 && text.stdout.contains("15 points (stack)"))
     }
 
-    /// A killed run resumed gives the same result as an uninterrupted one.
+    /// A killed run resumed gives the same result as an uninterrupted one. The kill comes at a
+    /// chosen point, right after the sweep has written 6 of its 48 points
+    /// (PLATLAS_HALT_AFTER_POINTS; with a flush interval this short every round is one block of 2
+    /// points), whatever the machine's speed. The run writes OUT.partial and renames it when
+    /// complete: the kill leaves a complete file of the same name from an earlier run as it
+    /// was.
     @Test func killAndResume() throws {
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let model = try write(Self.family, in: dir)
         let arguments = ["sweep", model, "--param", "A[0]", "--range", "0.8:0.99:24", "--param2", "h[1]", "--range2", "-1:-0.95:2",
-                         "--max-order", "7", "--block-size", "2", "--flush-interval", "0.2", "--json"]
-        let started = Date()
-        let whole = try CLI.run(arguments)
-        let duration = Date().timeIntervalSince(started)
+                         "--max-order", "7", "--block-size", "2", "--flush-interval", "1e-6", "--json"]
+        let path = dir + "/killed.h5", partial = path + ".partial"
+        let whole = try CLI.run(arguments + ["--output", path])
         #expect(whole.status == 0, "\(whole.stderr)")
-        let path = dir + "/killed.h5"
-        // Kill part-way through: a fraction of the uninterrupted run's duration, shorter on each
-        // try in case this run is faster (the machine may be busy or idle).
-        var done = 0, complete = 1
-        for fraction in [0.5, 0.3, 0.15, 0.08] where complete == 1 {
-            try? FileManager.default.removeItem(atPath: path)
-            try CLI.runAndKill(arguments + ["--output", path], after: max(0.3, fraction * duration))
-            guard FileManager.default.fileExists(atPath: path) else { complete = 1; continue }
-            let file = try File.open(path)
-            done = try file.root.readUInt8s("sweep/done").values.reduce(0) { $0 + Int($1) }
-            complete = try file.root.attributeInt("complete")
-            try file.close()
-        }
-        #expect(complete == 0 && done < 48, "the run finished before it was killed (done \(done))")
+        let earlier = try Data(contentsOf: URL(fileURLWithPath: path))
+
+        let killed = try CLI.runHalted(arguments + ["--output", path], afterPoints: 6)
+        #expect(killed.signalled && killed.status == SIGKILL, "\(killed.status): \(killed.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == earlier, "the killed run changed the complete file")
+        let file = try File.open(partial)
+        let done = try file.root.readUInt8s("sweep/done").values.reduce(0) { $0 + Int($1) }
+        #expect(try file.root.attributeInt("complete") == 0 && done == 6, "done \(done)")
+        try file.close()
+
+        // The complete file is kept by --resume; without it the checkpoint is continued.
+        let kept = try CLI.run(arguments + ["--resume", path])
+        #expect(kept.status == 0 && kept.stderr.contains("\(path) is already complete (--resume): nothing to do"), "\(kept.stderr)")
+        #expect((CLI.json(kept) as? [String: Any])?["resumed"] as? Bool == true)
+        try FileManager.default.removeItem(atPath: path)
         let resumed = try CLI.run(arguments + ["--resume", path])
         #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("resuming \(partial): 6 of 48 points already done"), "\(resumed.stderr)")
         let a = try #require(CLI.json(whole) as? [String: Any]), b = try #require(CLI.json(resumed) as? [String: Any])
         #expect(NSDictionary(dictionary: ["g": a["grid"]!, "b": a["bifurcations"]!]).isEqual(to: ["g": b["grid"]!, "b": b["bifurcations"]!]))
-        #expect((b["stats"] as! [String: Any])["resumed"] as! Int == done)
+        #expect((b["stats"] as! [String: Any])["resumed"] as! Int == 6)
+        #expect(!FileManager.default.fileExists(atPath: partial))
         let again = try File.open(path)
         #expect(try again.root.attributeInt("complete") == 1)
         try again.close()
+    }
+
+    /// `--resume` is safe to give every time: with no checkpoint it starts from the beginning,
+    /// and a checkpoint or an output that a kill cut short (a few bytes) is started again
+    /// instead of blocking every later run.
+    @Test func resumeStartsAgainFromMissingOrTruncatedFiles() throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = try write(Self.family, in: dir)
+        let arguments = ["sweep", model, "--param", "A[0]", "--range", "0.8:0.99:6", "--max-order", "3", "--block-size", "2"]
+        let path = dir + "/s.h5", partial = path + ".partial"
+        let fresh = try CLI.run(arguments + ["--resume", path])
+        #expect(fresh.status == 0 && fresh.stderr.contains("no checkpoint \(partial) (--resume): starting from the beginning"), "\(fresh.stderr)")
+        let complete = try Data(contentsOf: URL(fileURLWithPath: path))
+        // 96 bytes of an HDF5 file: what a kill while the file was being created leaves.
+        for truncated in [path, partial] {
+            try? FileManager.default.removeItem(atPath: path)
+            try complete.prefix(96).write(to: URL(fileURLWithPath: truncated))
+            let result = try CLI.run(arguments + ["--resume", path])
+            #expect(result.status == 0, "\(truncated): \(result.stderr)")
+            if truncated == partial {
+                #expect(result.stderr.contains("not continuing \(partial) (not a readable HDF5 file): starting again"), "\(result.stderr)")
+            }
+            let file = try File.open(path)
+            #expect(try file.root.attributeInt("complete") == 1)
+            try file.close()
+            #expect(!FileManager.default.fileExists(atPath: partial))
+        }
+        // Without --resume a left-over checkpoint is not continued.
+        try complete.prefix(96).write(to: URL(fileURLWithPath: partial))
+        let plain = try CLI.run(arguments + ["--output", path])
+        #expect(plain.status == 0 && plain.stderr.contains("not continuing \(partial) (--resume not given): starting again"), "\(plain.stderr)")
+        // A complete file of another sweep is not replaced by --resume.
+        let complete3 = try Data(contentsOf: URL(fileURLWithPath: path))
+        let other = try CLI.run(["sweep", model, "--param", "A[0]", "--range", "0.8:0.99:6", "--max-order", "2", "--block-size", "2", "--resume", path])
+        #expect(other.status == 2 && other.stderr.contains("'\(path)' is a complete file of another sweep (max_order is 3, this run has 2)"),
+                "\(other.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == complete3)
     }
 
     @Test(arguments: [

@@ -5,7 +5,8 @@
 # /rows and /values of the 4-rank file) and with /usr/bin/python3 + h5py (every dataset and
 # attribute of every file). The formulas are those of Tests/MPITests/ParallelHDF5Cases.swift.
 # Then the manifold command on 1, 2, 4, 8 ranks (same manifolds, read back with h5py) and a
-# 4-rank manifold run killed with SIGTERM after its first checkpoint and resumed.
+# 4-rank manifold run killed with SIGTERM after its first checkpoint and resumed; every command
+# under 2 ranks printing one document; a second run on an output refused by every rank.
 # Exits 0 only if everything passed; prints a summary line.
 set -euo pipefail
 bin=${1:-.build/release}
@@ -229,6 +230,69 @@ if mpirun --oversubscribe -np 2 "$platlas" "${stable[@]}" --output "$work/whole.
     if [ -f "$work/killed.checkpoint.h5" ]; then fail "kill and resume: the checkpoint was not removed after the resumed run completed"; else pass; fi
 else
     fail "kill and resume: the uninterrupted run failed:"$'\n'"$(tail -3 "$work/whole.log")"
+fi
+
+# 7. Every command under mpirun -np 2 prints what one process prints: one JSON document on
+#    stdout (commands that do not use MPI run in the launcher's first copy only), one script
+#    for submit --dry-run, one file written by convert.
+printf '{"type": "plrnn", "A": [[-0.39, -0.44], [0.91, 0.56]], "W": [[1.65, 0], [-1.62, 0]], "h": [-0.28, 0.62]}\n' >"$work/saddle.json"
+printf 'name = "two"\nmodel = "%s"\n[[info]]\n[[cycles]]\nmax_order = 2\n' "$work/saddle.json" >"$work/two.toml"
+one_document() {  # label command...: runs "mpirun -np 2 platlas command..."; stdout must be one JSON document
+    local label=$1; shift
+    if ! mpirun --oversubscribe -np 2 "$platlas" "$@" >"$work/$label.json" 2>"$work/$label.err"; then
+        fail "$label under mpirun -np 2 failed:"$'\n'"$(tail -3 "$work/$label.err")"; return
+    fi
+    if /usr/bin/python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$work/$label.json" 2>"$work/$label.py"; then pass; else
+        fail "$label under mpirun -np 2: stdout is not one JSON document ($(tail -1 "$work/$label.py")):"$'\n'"$(head -c 300 "$work/$label.json")"
+    fi
+}
+one_document info info "$work/saddle.json" --json
+one_document cycles cycles "$work/saddle.json" --max-order 2 --json --output "$work/np2-cycles.h5"
+one_document manifold manifold "$work/saddle.json" --cycle 0 --kind both --json
+one_document basins basins "$work/saddle.json" --saddle 0 --grid 20 --json
+one_document intersections intersections "$work/saddle.json" --saddle 0 --json
+one_document sweep sweep "$work/saddle.json" --param 'h[0]' --range -0.3:-0.2:4 --max-order 2 --json
+one_document fit fit --system bistable --samples 200 --hidden 5 --skip-long-horizon --json
+one_document run run "$work/two.toml" --output "$work/np2-run.h5" --json
+one_document collect collect "$work/np2-collected.h5" "$work/np2-cycles.h5" --json
+one_document bench-kernels bench-kernels --products 1000
+if mpirun --oversubscribe -np 2 "$platlas" convert "$work/saddle.json" "$work/np2-model.h5" >"$work/convert.out" 2>"$work/convert.err" \
+    && [ "$(grep -c '^platlas: wrote' "$work/convert.err")" -eq 1 ] && [ ! -s "$work/convert.out" ] && [ -f "$work/np2-model.h5" ]; then pass; else
+    fail "convert under mpirun -np 2: $(cat "$work/convert.err")"
+fi
+"$platlas" submit "$work/two.toml" --templates slurm --dry-run >"$work/submit-1.txt" 2>/dev/null || true
+if mpirun --oversubscribe -np 2 "$platlas" submit "$work/two.toml" --templates slurm --dry-run >"$work/submit-2.txt" 2>/dev/null \
+    && [ -s "$work/submit-1.txt" ] && cmp -s "$work/submit-1.txt" "$work/submit-2.txt"; then pass; else
+    fail "submit --dry-run under mpirun -np 2 printed something else than one process prints"
+fi
+
+# 8. Two runs on one output: the second, on 2 ranks, is refused by every rank (rank 0 holds
+#    the lock decision and broadcasts it) with exit 2 and one line, before it touches anything;
+#    the first, stopped on purpose once it has claimed the output (PLATLAS_PAUSE_AFTER_CLAIM)
+#    and then continued, finishes with a file that opens.
+PLATLAS_PAUSE_AFTER_CLAIM=1 "$platlas" run "$work/two.toml" --output "$work/shared.h5" >/dev/null 2>"$work/first.err" &
+first=$!
+for _ in $(seq 1 3000); do
+    [ "$(awk '{print $3}' "/proc/$first/stat" 2>/dev/null)" = T ] && break
+    kill -0 "$first" 2>/dev/null || break
+    sleep 0.01
+done
+before=$(ls -l --time-style=full-iso "$work" | grep shared)
+set +e
+mpirun --oversubscribe -np 2 "$platlas" run "$work/two.toml" --output "$work/shared.h5" >"$work/second.out" 2>"$work/second.err"
+second_status=$?
+set -e
+after=$(ls -l --time-style=full-iso "$work" | grep shared)
+kill -CONT "$first" 2>/dev/null || true
+wait "$first" && first_status=0 || first_status=$?
+lines=$(grep -c '^platlas' "$work/second.err" || true)
+if [ "$second_status" -eq 2 ] && [ "$lines" -eq 1 ] && grep -q "shared.h5 is being written by another platlas run" "$work/second.err" \
+    && [ ! -s "$work/second.out" ] && [ "$before" = "$after" ]; then pass; else
+    fail "two runs on one output: the second (2 ranks) exited $second_status with $lines lines:"$'\n'"$(grep '^platlas' "$work/second.err")"
+fi
+if [ "$first_status" -eq 0 ] && /usr/bin/python3 -c 'import h5py, sys; h5py.File(sys.argv[1], "r")["cycles"]' "$work/shared.h5" \
+    && [ ! -e "$work/shared.h5.lock" ]; then pass; else
+    fail "two runs on one output: the first exited $first_status:"$'\n'"$(tail -3 "$work/first.err")"
 fi
 
 echo "mpi tests: $passed passed, $failed failed"

@@ -64,7 +64,7 @@ public struct DistributionOptions: Sendable {
     /// How the coverage of every manifold is measured at the end (its seed is the manifold's);
     /// nil: not at all.
     public var coverage: CoverageOptions? = CoverageOptions()
-    /// Stop with `DistributedManifoldRun.Halted` when this round of this manifold (index in the
+    /// Stop with `ManifoldConstruction.Halted` when this round of this manifold (index in the
     /// builders) is reached, after the checkpoint due then (what a kill leaves behind; for tests).
     public var haltAt: (manifold: Int, round: Int)?
 

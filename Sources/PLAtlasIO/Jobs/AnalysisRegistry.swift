@@ -20,6 +20,9 @@ public struct AnalysisRunContext {
     public var resumingFrom: String?
     /// Builds manifolds over the job's ranks (the cluster layer's `MPIManifoldExecutor`).
     public var manifolds: any ManifoldExecutor
+    /// Called on every rank after each checkpoint an analysis writes (a sweep's round of
+    /// points), with the points now done in its group; the command line's fault injection.
+    public var checkpointWritten: (_ pointsDone: Int) -> Void = { _ in }
 
     public init(model: Model, collective: any CycleCollective, log: Log, manifolds: any ManifoldExecutor, communicator: Communicator? = nil,
                 sweeps: (any SweepExecutor)? = nil, resumingFrom: String? = nil) {

@@ -76,12 +76,10 @@ public enum ResultCollector {
         }
     }
 
-    /// Writes `output` (under a temporary name, renamed when complete) from the checked inputs.
+    /// Writes `output` (under a temporary name, renamed when complete) from the checked inputs;
+    /// a failure to write removes the temporary file and throws `OutputWriteError`.
     public static func collect(_ inputs: [Input], into output: String, command: String) throws {
-        let temporary = AtomicFile.temporaryPath(for: output)
-        do {
-            let file = try File.create(temporary)
-            let root = file.root
+        try AtomicFile.writeHDF5(output) { root in
             try root.setAttribute("platlas_version", platlasVersion)
             try root.setAttribute("schema_version", inputs[0].schemaVersion)
             try root.setAttribute("created", ResultFile.utcNow())
@@ -101,11 +99,6 @@ public enum ResultCollector {
                 try source.close()
             }
             try tasks.close()
-            try file.close()
-            try AtomicFile.commit(temporary, to: output)
-        } catch {
-            AtomicFile.remove(temporary)
-            throw error
         }
     }
 }

@@ -221,8 +221,12 @@ public struct SweepAnalysis: AnalysisConfiguration {
             try g.close()
             try root.flushFile()
         }
+        var written = completed.count
         let outcome = try sweep.complete(resumed: completed, refine: refine, executor: executor, flushInterval: flushInterval,
-                                         log: context.log) { local in try writer.append(local) }
+                                         log: context.log) { local in
+            written += try writer.append(local)
+            context.checkpointWritten(written)
+        }
         try writer.finish(points: outcome.points, bifurcations: outcome.bifurcations)
         let seconds = CycleSearch.seconds(since: started)
         let shape = sweep.grid.shape.map(String.init).joined(separator: " x ")

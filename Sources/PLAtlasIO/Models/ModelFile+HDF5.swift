@@ -165,15 +165,6 @@ extension ModelFile {
 
     /// Writes `models` as an HDF5 model file (through a temporary name renamed when complete).
     public static func writeHDF5(_ models: [Model], to path: String, group: String = "/model") throws {
-        let temporary = AtomicFile.temporaryPath(for: path)
-        do {
-            let file = try File.create(temporary)
-            try write(models, into: file.root, group: group)
-            try file.close()
-            try AtomicFile.commit(temporary, to: path)
-        } catch {
-            AtomicFile.remove(temporary)
-            throw error
-        }
+        try AtomicFile.writeHDF5(path) { root in try write(models, into: root, group: group) }
     }
 }

@@ -204,6 +204,31 @@ public enum ManifoldOutput {
         try parent.close()
     }
 
+    /// Whether `path` is a finished result of these manifolds of `model`: for every builder
+    /// and its name a `/manifolds/<name>` of the same kind, method, saddle and box, which did
+    /// not stop at a --max-iterations lower than the builder's (a resumed run then continues).
+    /// What `manifold --resume` keeps instead of computing again. Serial and read-only.
+    public static func isComplete(_ path: String, model: Model, manifolds: [(name: String, builder: ManifoldBuilder)]) -> Bool {
+        guard File.isHDF5(path), let file = try? File.open(path) else { return false }
+        let holds = manifolds.allSatisfy { holdsManifold(file.root, name: $0.name, builder: $0.builder) }
+        try? file.close()
+        return holds && (try? ModelFile.load(path, group: "/model")) == [model]
+    }
+
+    static func holdsManifold(_ root: borrowing Group, name: String, builder: ManifoldBuilder) -> Bool {
+        let group = "manifolds/\(name)"
+        guard root.isGroup(group), let g = try? root.openGroup(group) else { return false }
+        let options = builder.options
+        let stop = try? g.attributeString("stop_reason"), iterations = try? g.attributeInt("iterations")
+        let matches = (try? g.attributeString("kind")) == options.kind.rawValue
+            && (try? g.attributeString("method")) == builder.method.rawValue
+            && (try? g.readDoubles("saddle_points").values) == builder.saddle.points.flatMap({ $0 })
+            && (try? g.readDoubles("bounds").values) == options.bounds.lower + options.bounds.upper
+        try? g.close()
+        guard matches, let stop, let iterations else { return false }
+        return !(stop == StopReason.iterations.rawValue && iterations < options.maxIterations)
+    }
+
     /// Reads the cycles written under `/cycles` by `platlas cycles --output`.
     public static func readCycles(_ path: String) throws -> [Cycle] {
         let file = try File.open(path)

@@ -148,17 +148,19 @@ public struct SweepGroup: ~Copyable {
 
     /// Appends finished points: collective, every rank passes its own (possibly none). Their
     /// cycles go after the rows already written, each rank's after those of the ranks before
-    /// it; the `done` flags are written (and the file flushed) last.
-    public func append(_ local: [SweepPoint]) throws {
+    /// it; the `done` flags are written (and the file flushed) last. Returns how many points
+    /// all ranks appended.
+    @discardableResult
+    public func append(_ local: [SweepPoint]) throws -> Int {
         let myCycles = local.reduce(0) { $0 + $1.cycles.count }
         let myRows = local.reduce(0) { $0 + $1.cycles.reduce(0) { $0 + $1.order } }
-        var cycleBase = 0, rowBase = 0, totalCycles = myCycles, totalRows = myRows
+        var cycleBase = 0, rowBase = 0, totalCycles = myCycles, totalRows = myRows, totalPoints = local.count
         if let communicator, communicator.size > 1 {
-            let all = try communicator.allGatherv([myCycles, myRows]).values
-            totalCycles = 0; totalRows = 0
+            let all = try communicator.allGatherv([myCycles, myRows, local.count]).values
+            totalCycles = 0; totalRows = 0; totalPoints = 0
             for r in 0..<communicator.size {
-                if r < communicator.rank { cycleBase += all[2 * r]; rowBase += all[2 * r + 1] }
-                totalCycles += all[2 * r]; totalRows += all[2 * r + 1]
+                if r < communicator.rank { cycleBase += all[3 * r]; rowBase += all[3 * r + 1] }
+                totalCycles += all[3 * r]; totalRows += all[3 * r + 1]; totalPoints += all[3 * r + 2]
             }
         }
         let oldCycles = try group.openDataset("cycles/order").extent().shape[0]
@@ -190,6 +192,7 @@ public struct SweepGroup: ~Copyable {
         try group.flushFile()
         try perPoint("done") { _, _ in [UInt8(1)] }
         try group.flushFile()
+        return totalPoints
     }
 
     /// Writes `rows` at table row `firstCycle` and cycle-point row `firstRow` after setting the
@@ -283,58 +286,126 @@ struct CycleRows {
     }
 }
 
-/// The resumable HDF5 file of `platlas sweep --output` (`/sweep`, docs/hdf5-schema.md).
+/// The resumable HDF5 file of `platlas sweep --output OUT` (`/sweep`, docs/hdf5-schema.md).
 ///
-/// Unlike other result files it is written under its **final name** from the start, so that an
-/// interrupted job can be resumed: the root attribute `complete` is 0 until `finish` sets it to
-/// 1. The group `/sweep` is a `SweepGroup`.
+/// Written as `platlas run` writes: under the name `OUT.partial` (`checkpointPath(for:)`),
+/// which is also the checkpoint `--resume` continues, and renamed to `OUT` by `finish`, so a
+/// killed run never leaves a partial file under the final name nor replaces an earlier
+/// complete one. The root attribute `complete` is 0 until `finish` sets it to 1. The group
+/// `/sweep` is a `SweepGroup`.
 public struct SweepFile: ~Copyable {
-    public let file: File
-    public let path: String
+    let result: ResultFile
     let sweep: SweepGroup
 
-    /// Creates `path` (collective with a communicator), with the grid and empty per-point data.
-    public static func create(_ path: String, models: [Model], provenance: Provenance, sweep: Sweep, specs: [String],
-                              communicator: Communicator?) throws -> SweepFile {
-        let file = try File.create(path, communicator: communicator)
-        let root = file.root
-        try ResultFile.writeFrame(into: root, models: models, provenance: provenance)
-        try root.setAttribute("complete", 0)
-        let group = try SweepGroup.create(in: root, name: "sweep", sweep: sweep, specs: specs, communicator: communicator)
-        return SweepFile(file: file, path: path, sweep: group)
+    /// The name `output` is written under until it is complete: `OUT.partial`.
+    public static func checkpointPath(for output: String) -> String { RunCheckpoint.path(for: output) }
+
+    /// The final file a `--resume` argument names: `OUT` for `OUT` or `OUT.partial`.
+    public static func outputPath(resuming path: String) -> String {
+        path.hasSuffix(".partial") ? String(path.dropLast(".partial".count)) : path
     }
 
-    /// Reopens an interrupted file for `--resume` (collective) and reads its completed points.
-    /// Throws `SweepInputError` if the file belongs to another sweep or is already complete.
+    public var path: String { result.path }
+
+    /// Creates `OUT.partial` (collective with a communicator), with the grid and empty
+    /// per-point data.
+    public static func create(_ path: String, models: [Model], provenance: Provenance, sweep: Sweep, specs: [String],
+                              communicator: Communicator?) throws -> SweepFile {
+        let result = try ResultFile.create(path, models: models, provenance: provenance, communicator: communicator,
+                                           temporaryPath: checkpointPath(for: path))
+        let group: SweepGroup
+        do {
+            try result.root.setAttribute("complete", 0)
+            group = try SweepGroup.create(in: result.root, name: "sweep", sweep: sweep, specs: specs, communicator: communicator)
+        } catch {
+            throw result.abandon(after: error)
+        }
+        return SweepFile(result: result, sweep: group)
+    }
+
+    /// Whether `path` is a complete file of this sweep (`complete` = 1, the same grid and
+    /// options); false for a missing, unreadable or unfinished file. Throws `SweepInputError`
+    /// for a complete file of another sweep (which `--resume` must not replace). Serial and
+    /// read-only.
+    public static func isComplete(_ path: String, sweep: Sweep, specs: [String]) throws(SweepInputError) -> Bool {
+        guard File.isHDF5(path), let file = try? File.open(path) else { return false }
+        var difference: String?
+        let complete = (try? file.root.attributeInt("complete")) == 1 && file.root.isGroup("sweep")
+        if complete, let g = try? file.root.openGroup("sweep") {
+            for (key, value) in SweepGroup.identity(sweep, specs: specs) where difference == nil {
+                let stored = (try? g.attributeString(key)) ?? "(missing)"
+                if stored != value { difference = "\(key) is \(stored), this run has \(value)" }
+            }
+            try? g.close()
+        }
+        try? file.close()
+        if let difference { throw SweepInputError("--resume: '\(path)' is a complete file of another sweep (\(difference))") }
+        return complete
+    }
+
+    /// Whether `path` is a sweep file left unfinished under its final name (`complete` = 0),
+    /// earlier versions wrote it while running. Serial and read-only.
+    public static func isUnfinished(_ path: String) -> Bool {
+        guard File.isHDF5(path), let file = try? File.open(path) else { return false }
+        let unfinished = (try? file.root.attributeInt("complete")) == 0 && file.root.isGroup("sweep")
+        try? file.close()
+        return unfinished
+    }
+
+    /// Reopens the checkpoint `OUT.partial` of an interrupted run (collective) and reads its
+    /// completed points. Throws `SweepInputError` if the file belongs to another sweep.
     public static func resume(_ path: String, sweep: Sweep, specs: [String], communicator: Communicator?,
                               completed points: inout [SweepPoint]) throws -> SweepFile {
-        guard File.isHDF5(path) else { throw SweepInputError("--resume: '\(path)' is not an HDF5 file") }
-        let file = try File.open(path, mode: .readWrite, communicator: communicator)
-        let root = file.root
-        guard root.isGroup("sweep") else { throw SweepInputError("--resume: '\(path)' holds no /sweep") }
-        guard (try? root.attributeInt("complete")) != 1 else { throw SweepInputError("--resume: '\(path)' is already complete") }
-        let group = try SweepGroup.resume(in: root, name: "sweep", sweep: sweep, specs: specs, communicator: communicator,
-                                          source: "--resume: '\(path)'", completed: &points)
-        try root.setAttribute("resumed", 1)
-        return SweepFile(file: file, path: path, sweep: group)
+        let checkpoint = checkpointPath(for: path)
+        let result = try ResultFile.reopen(path, temporaryPath: checkpoint, communicator: communicator)
+        let group: SweepGroup
+        do {
+            guard result.root.isGroup("sweep") else { throw SweepInputError("--resume: '\(checkpoint)' holds no /sweep") }
+            group = try SweepGroup.resume(in: result.root, name: "sweep", sweep: sweep, specs: specs, communicator: communicator,
+                                          source: "--resume: '\(checkpoint)'", reopenComplete: true, completed: &points)
+        } catch let error as SweepInputError {
+            // Every rank finds the same: close collectively and keep the file as it is.
+            try? result.closeUnfinished()
+            throw error
+        } catch {
+            throw result.abandon(after: error, keep: true)
+        }
+        let file = SweepFile(result: result, sweep: group)
+        do {
+            try file.result.root.setAttribute("complete", 0)
+            try file.result.root.setAttribute("resumed", 1)
+        } catch {
+            throw file.abandon(after: error)
+        }
+        return file
     }
 
     /// Appends finished points: collective, every rank passes its own (possibly none).
-    public func append(_ local: [SweepPoint]) throws { try sweep.append(local) }
+    /// Returns how many points all ranks appended.
+    @discardableResult
+    public func append(_ local: [SweepPoint]) throws -> Int { try sweep.append(local) }
 
-    /// Writes the bifurcation table, sets `complete` to 1 and closes the file (collective;
-    /// every rank passes the same table). With `points` (every point of the grid, in index
-    /// order) the cycle tables are rewritten in point order first.
+    /// Writes the bifurcation table, sets `complete` to 1, closes the file and gives it its
+    /// final name (collective; every rank passes the same table). With `points` (every point
+    /// of the grid, in index order) the cycle tables are rewritten in point order first.
     public consuming func finish(points: [SweepPoint]? = nil, bifurcations: [Bifurcation]) throws {
         try sweep.finish(points: points, bifurcations: bifurcations)
-        try file.root.setAttribute("complete", 1)
-        try file.close()
+        try result.root.setAttribute("complete", 1)
+        try result.finish()
     }
 
     /// Closes without marking the file complete (it can be resumed).
     public consuming func close() throws {
         try sweep.close()
-        try file.close()
+        try result.closeUnfinished()
+    }
+
+    /// Gives the file up after `error`, keeping it as the checkpoint `--resume` continues
+    /// unless a write was refused (`ResultFile.abandon(after:keep:)`); returns the error to
+    /// throw (`OutputWriteError` for a failure to write).
+    public consuming func abandon(after error: Error) -> Error {
+        _ = consume sweep
+        return result.abandon(after: error, keep: true)
     }
 }
 
