@@ -97,7 +97,7 @@ struct ManifoldTests {
         let report = try Basins.analyse(stable, form: model.shallowForm(), attractors: attractors, gridResolution: 60)
         let grid = try #require(report.grid)
         #expect(grid.compared > grid.points / 2)
-        #expect(grid.agreement > 0.99, "agreement \(grid.agreement) over \(grid.compared) points")
+        #expect((grid.agreement ?? 0) > 0.99, "agreement \(grid.agreement ?? .nan) over \(grid.compared) points")
         #expect(report.plusDestination != report.minusDestination)
         let ds = try #require(DeltaSigma.compute(stable, form: model.shallowForm()))
         #expect(ds.value > 0.9, "Delta_sigma \(ds.value)")
@@ -112,7 +112,7 @@ struct ManifoldTests {
         let stable = try Self.build(model, saddle: saddle, kind: .stable, box: box)
         let report = try Basins.analyse(stable, form: model.shallowForm(), attractors: attractors, gridResolution: 60)
         let grid = try #require(report.grid)
-        #expect(grid.agreement > 0.99, "agreement \(grid.agreement) over \(grid.compared) points, \(grid.destinations)")
+        #expect((grid.agreement ?? 0) > 0.99, "agreement \(grid.agreement ?? .nan) over \(grid.compared) points, \(grid.destinations)")
         // The fixed point's basin is one side, its complement the other.
         #expect([report.plusDestination, report.minusDestination].contains(.attractor(0)))
         #expect(report.plusDestination != report.minusDestination)
