@@ -69,12 +69,9 @@ struct BasinsTests {
     }
 
     @Test func sheetSidesOfALinearMapAreTheSidesOfTheStablePlane() throws {
-        // F(z) = J z + h in every region that matters (W = 0): W^s is the plane through p
-        // spanned by the eigenvectors of 0.5 and 0.25; side + is the side of e1 (eigenvalue 2).
-        let model = try Model(kind: .plrnn, parameters: [
-            "A": Parameter(name: "A", shape: [3, 3], values: [2, 0.3, 0, 0, 0.5, 0.2, 0, 0, 0.25]),
-            "W": Parameter(name: "W", shape: [3, 3], values: [Double](repeating: 0, count: 9)),
-            "h": Parameter(name: "h", shape: [3], values: [-1, 0.5, 0.75])])
+        // The linear map of ManifoldTests: W^s is the plane through p spanned by the
+        // eigenvectors of 0.5 and 0.25; side + is the side of e1 (eigenvalue 2).
+        let model = try ManifoldTests.linearMap()
         let saddle = try #require(try ManifoldTests.cycles(model, order: 1).first)
         let stable = try ManifoldTests.build(model, saddle: saddle, kind: .stable, box: Box.around(saddle.points), iterations: 30)
         #expect(stable.method == .sheets)

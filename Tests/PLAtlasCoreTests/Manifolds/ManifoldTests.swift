@@ -56,12 +56,17 @@ struct ManifoldTests {
         }
     }
 
-    @Test func linearMapManifoldsAreTheEigenspaces() throws {
-        // F(z) = J z + h with one region that matters: a PLRNN whose W is 0 is affine everywhere.
-        let model = try Model(kind: .plrnn, parameters: [
+    /// F(z) = J z + h with one region that matters: a PLRNN whose W is 0 is affine everywhere;
+    /// J = [[2, 0.3, 0], [0, 0.5, 0.2], [0, 0, 0.25]].
+    static func linearMap() throws -> Model {
+        try Model(kind: .plrnn, parameters: [
             "A": Parameter(name: "A", shape: [3, 3], values: [2, 0.3, 0, 0, 0.5, 0.2, 0, 0, 0.25]),
             "W": Parameter(name: "W", shape: [3, 3], values: [Double](repeating: 0, count: 9)),
             "h": Parameter(name: "h", shape: [3], values: [-1, 0.5, 0.75])])
+    }
+
+    @Test func linearMapManifoldsAreTheEigenspaces() throws {
+        let model = try Self.linearMap()
         let saddle = try #require(try Self.cycles(model, order: 1).first)
         #expect(saddle.stability == .saddle && saddle.unstableDimension == 1)
         let box = Box.around(saddle.points)
