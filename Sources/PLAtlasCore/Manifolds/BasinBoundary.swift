@@ -77,58 +77,91 @@ struct BoxTree: Sendable {
     private(set) var start: [Int32] = [], end: [Int32] = [], child: [Int32] = []
     static let leafSize = 6
 
-    /// `itemLower`, `itemUpper`: count x m bounds of the items' boxes.
-    init(m: Int, itemLower: [Double], itemUpper: [Double]) {
+    /// `box(i, lower, upper)` writes the m lower and m upper bounds of item i's box (asked
+    /// for again when needed, so that the items' boxes need not be stored).
+    init(m: Int, count: Int, box: (Int, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void) {
         self.m = m
-        let count = itemLower.count / max(m, 1)
-        items = (0..<count).map { Int32($0) }
-        guard count > 0 else { return }
-        addNode(0, count)
-        var pending = [0]
-        var lo = [Double](repeating: 0, count: m), hi = lo
+        var items = (0..<count).map { Int32($0) }
+        var start: [Int32] = [], end: [Int32] = [], child: [Int32] = []
+        // Box centres, computed once, kept in the order of `items` (m per item; freed when
+        // the tree is built).
+        var centre = [Double](repeating: 0, count: count * m)
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 4 * m)
+        defer { scratch.deallocate() }
+        let lo = scratch, hi = scratch + m, itemLo = scratch + 2 * m, itemHi = scratch + 3 * m
+        for i in 0..<count {
+            box(i, itemLo, itemHi)
+            for a in 0..<m { centre[i * m + a] = 0.5 * (itemLo[a] + itemHi[a]) }
+        }
+        // The topology: split at the middle of the widest spread of the centres.
+        if count > 0 {
+            start.append(0)
+            end.append(Int32(count))
+            child.append(-1)
+        }
+        var pending = count > 0 ? [0] : []
         while let k = pending.popLast() {
             let s = Int(start[k]), e = Int(end[k])
-            // The node's box, and the spread of the item centres.
+            guard e - s > Self.leafSize else { continue }
             for a in 0..<m {
-                lower[k * m + a] = .infinity
-                upper[k * m + a] = -.infinity
                 lo[a] = .infinity
                 hi[a] = -.infinity
             }
             for j in s..<e {
-                let i = Int(items[j])
                 for a in 0..<m {
-                    let l = itemLower[i * m + a], u = itemUpper[i * m + a], c = 0.5 * (l + u)
-                    lower[k * m + a] = min(lower[k * m + a], l)
-                    upper[k * m + a] = max(upper[k * m + a], u)
-                    lo[a] = min(lo[a], c)
-                    hi[a] = max(hi[a], c)
+                    lo[a] = min(lo[a], centre[j * m + a])
+                    hi[a] = max(hi[a], centre[j * m + a])
                 }
             }
-            guard e - s > Self.leafSize else { continue }
             var axis = 0
             for a in 1..<max(m, 1) where hi[a] - lo[a] > hi[axis] - lo[axis] { axis = a }
             let middle = 0.5 * (lo[axis] + hi[axis])
             var i = s, j = e - 1
             while i <= j {
-                let c = Int(items[i])
-                if 0.5 * (itemLower[c * m + axis] + itemUpper[c * m + axis]) < middle { i += 1 } else { items.swapAt(i, j); j -= 1 }
+                if centre[i * m + axis] < middle { i += 1 } else {
+                    items.swapAt(i, j)
+                    for a in 0..<m { centre.swapAt(i * m + a, j * m + a) }
+                    j -= 1
+                }
             }
             let split = i == s || i == e ? (s + e) / 2 : i
             child[k] = Int32(start.count)
-            addNode(s, split)
-            addNode(split, e)
+            start.append(Int32(s))
+            start.append(Int32(split))
+            end.append(Int32(split))
+            end.append(Int32(e))
+            child.append(-1)
+            child.append(-1)
             pending.append(start.count - 2)
             pending.append(start.count - 1)
         }
-    }
-
-    private mutating func addNode(_ s: Int, _ e: Int) {
-        start.append(Int32(s))
-        end.append(Int32(e))
-        child.append(-1)
-        lower += [Double](repeating: 0, count: m)
-        upper += [Double](repeating: 0, count: m)
+        centre = []
+        // The boxes: leaves from their items, then every node from its children (children are
+        // created after their parent, so a backward pass meets them first).
+        var lower = [Double](repeating: .infinity, count: start.count * m), upper = [Double](repeating: -.infinity, count: start.count * m)
+        for k in stride(from: start.count - 1, through: 0, by: -1) {
+            let c = Int(child[k])
+            if c < 0 {
+                for j in Int(start[k])..<Int(end[k]) {
+                    box(Int(items[j]), itemLo, itemHi)
+                    for a in 0..<m {
+                        lower[k * m + a] = min(lower[k * m + a], itemLo[a])
+                        upper[k * m + a] = max(upper[k * m + a], itemHi[a])
+                    }
+                }
+            } else {
+                for a in 0..<m {
+                    lower[k * m + a] = min(lower[c * m + a], lower[(c + 1) * m + a])
+                    upper[k * m + a] = max(upper[c * m + a], upper[(c + 1) * m + a])
+                }
+            }
+        }
+        self.items = items
+        self.lower = lower
+        self.upper = upper
+        self.start = start
+        self.end = end
+        self.child = child
     }
 
     /// The tree's arrays as pointers, for the queries (no reference counting per node).
@@ -240,6 +273,14 @@ public struct BoundarySides: Sendable {
     let origins: [Double], normals: [Double], bases: [Double]
     let basisStart: [Int], basisCount: [Int]
     let reach: Double
+    /// The number of items in the index (chunks of segments, or support points).
+    public var indexedItems: Int { tree.items.count }
+    /// Polylines: the segment of each indexed chunk.
+    let segmentOfItem: [Int32]
+    /// Polylines: about this many chunks per segment on average (long segments get more).
+    /// More chunks make queries in bundles of strands cheaper and the index bigger and slower
+    /// to build (measured in docs/benchmarks.md, "Basins").
+    static let chunksPerSegment = 4
 
     public init(_ manifold: Manifold) throws(ManifoldError) {
         self.init(pieces: try BoundaryPieces(manifold), bounds: manifold.bounds)
@@ -250,23 +291,30 @@ public struct BoundarySides: Sendable {
         let m = pieces.dimension
         self.m = m
         self.reach = bounds.diagonal / 50
-        var lo: [Double] = [], hi: [Double] = []
         var points: [Double] = [], pointSheet: [Int32] = []
         var origins: [Double] = [], normals: [Double] = [], bases: [Double] = []
         var basisStart: [Int] = [], basisCount: [Int] = []
+        var segmentOfItem: [Int32] = [], firstItem: [Int32] = []
         let w = pieces.words
         if pieces.polyline {
-            lo.reserveCapacity(pieces.count * m)
-            hi.reserveCapacity(pieces.count * m)
+            // Long segments are indexed as chunks (each item names its segment): a box around
+            // a long, slanted segment holds much empty space, and in a bundle of nearly
+            // coincident strands every such box would contain the query point. About
+            // `chunksPerSegment` chunks per segment on average, of equal length overall.
+            var lengths = [Double](repeating: 0, count: pieces.count), total = 0.0
             for s in 0..<pieces.count {
-                for a in 0..<m {
-                    let u = w[3 * m * s + a], v = w[3 * m * s + m + a]
-                    // Widened by a few units in the last place, so that the rounded nearest
-                    // point of the segment never lies outside its box.
-                    let margin = 1e-14 * (abs(u) + abs(v)) + 1e-300
-                    lo.append(min(u, v) - margin)
-                    hi.append(max(u, v) + margin)
-                }
+                var l2 = 0.0
+                for a in 0..<m { l2 += (w[3 * m * s + m + a] - w[3 * m * s + a]) * (w[3 * m * s + m + a] - w[3 * m * s + a]) }
+                lengths[s] = l2.squareRoot()
+                total += lengths[s]
+            }
+            let chunk = max(total / Double(max(1, Self.chunksPerSegment * pieces.count)), 1e-300)
+            firstItem.reserveCapacity(pieces.count + 1)
+            firstItem.append(0)
+            for s in 0..<pieces.count {
+                let parts = Int32(min((lengths[s] / chunk).rounded(.up), Double(1 << 20)))
+                firstItem.append(firstItem[s] + max(1, parts))
+                for _ in 0..<max(1, parts) { segmentOfItem.append(Int32(s)) }
             }
         } else {
             var p = 0, sheet = 0
@@ -286,10 +334,44 @@ public struct BoundarySides: Sendable {
                 p = q + k * m
                 sheet += 1
             }
-            lo = points
-            hi = points
         }
-        self.tree = BoxTree(m: m, itemLower: lo, itemUpper: hi)
+        if pieces.polyline {
+            let (segments, firsts) = (segmentOfItem, firstItem)
+            self.tree = segments.withUnsafeBufferPointer { sb in
+                firsts.withUnsafeBufferPointer { fb in
+                    w.withUnsafeBufferPointer { wb in
+                        let segment = sb.baseAddress!, first = fb.baseAddress!, words = wb.baseAddress!
+                        return BoxTree(m: m, count: segments.count) { item, lo, hi in
+                            // Chunk j of `parts` of segment s: from t = j / parts to (j + 1) / parts.
+                            let s = Int(segment[item]), f = Int(first[s]), parts = Int(first[s + 1]) - f, j = item - f
+                            let t0 = Double(j) / Double(parts), t1 = Double(j + 1) / Double(parts)
+                            let ends = words + 3 * m * s
+                            for a in 0..<m {
+                                let ea = ends[a], eb = ends[m + a]
+                                let u = ea + t0 * (eb - ea), v = j + 1 == parts ? eb : ea + t1 * (eb - ea)
+                                // Widened by a few units in the last place, so that the rounded
+                                // nearest point of the segment never lies outside its chunk's box.
+                                let margin = 1e-14 * (abs(ea) + abs(eb)) + 1e-300
+                                lo[a] = min(u, v) - margin
+                                hi[a] = max(u, v) + margin
+                            }
+                        }
+                    }
+                }
+            }
+        } else {
+            let coordinates = points
+            self.tree = coordinates.withUnsafeBufferPointer { pb in
+                let p = pb.baseAddress!
+                return BoxTree(m: m, count: pointSheet.count) { i, lo, hi in
+                    for a in 0..<m {
+                        lo[a] = p[i * m + a]
+                        hi[a] = p[i * m + a]
+                    }
+                }
+            }
+        }
+        self.segmentOfItem = segmentOfItem
         self.points = points
         self.pointSheet = pointSheet
         self.origins = origins
@@ -337,15 +419,19 @@ public struct BoundarySides: Sendable {
         if pieces.polyline {
             let m = m
             pieces.words.withUnsafeBufferPointer { wb in
+                segmentOfItem.withUnsafeBufferPointer { sb in
                 x.withUnsafeBufferPointer { xb in
-                    let w = wb.baseAddress!, xp = xb.baseAddress!
-                    let best = tree.nearest(x) { Self.segment(w, $0, xp, m).distanceSquared }
+                    let w = wb.baseAddress!, xp = xb.baseAddress!, seg = sb.baseAddress!
+                    let best = tree.nearest(x) { Self.segment(w, Int(seg[$0]), xp, m).distanceSquared }
                     guard best.isFinite else { return }
                     let radius = best.squareRoot() * (1 + 1e-9) + 1e-12
-                    tree.within(x, radiusSquared: radius * radius) { s in
-                        let (d2, signed) = Self.segment(w, s, xp, m)
+                    // A segment may come once per chunk: repeats change neither the nearest
+                    // distance nor the decisive normal.
+                    tree.within(x, radiusSquared: radius * radius) { item in
+                        let (d2, signed) = Self.segment(w, Int(seg[item]), xp, m)
                         if d2.squareRoot() <= radius { found.append((d2.squareRoot(), signed)) }
                     }
+                }
                 }
             }
             guard !found.isEmpty else { return (0, .infinity) }

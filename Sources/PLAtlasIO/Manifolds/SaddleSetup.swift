@@ -340,7 +340,11 @@ public struct SaddleSetup: Sendable {
         let mine = try BoundaryPieces(manifold)
         let words = try collective.allGather(mine.words.map(\.bitPattern))
         let pieces = BoundaryPieces(dimension: m, polyline: mine.polyline, words: words.map { Double(bitPattern: $0) })
-        let report = try Basins.analyse(manifold, sides: BoundarySides(pieces: pieces, bounds: plan.box), form: plan.builder.form,
+        let indexed = ContinuousClock.now
+        let sides = BoundarySides(pieces: pieces, bounds: plan.box)
+        log(String(format: "basins: side index of %d pieces (%d indexed items) built in %.3f s", pieces.count, sides.indexedItems,
+                   CycleSearch.seconds(since: indexed)))
+        let report = try Basins.analyse(manifold, sides: sides, form: plan.builder.form,
                                         attractors: plan.attractorIndices.map { plan.cycles[$0] },
                                         grid: grid.map { BasinGridOptions(resolution: $0, band: band, keepCells: keepCells) },
                                         sharing: CollectiveSharing(collective))
