@@ -94,7 +94,7 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             Console.output(computed.json())
         } else {
             var lines = ["stable manifold of cycle \(index.map(String.init) ?? "-"): \(computed.totals.sheets) sheets in \(computed.totals.regions) regions, Delta_sigma \(ds.map { String(format: "%.4f", $0.value) } ?? "-")",
-                         "side +: \(report.plusDestination), side -: \(report.minusDestination)"]
+                         computed.sidesSummary]
             for a in report.attractors {
                 lines.append("attractor cycle \(attractorIndices[a.index]) (order \(cycles[attractorIndices[a.index]].order)): side \(a.side > 0 ? "+" : "-"), distance \(String(format: "%.6g", a.distance))")
             }

@@ -122,7 +122,7 @@ public struct BasinsAnalysis: AnalysisConfiguration {
                                         executor: context.manifolds, collective: context.collective, log: context.log)
         try computed.write(into: root, analysis: group)
         var summary = "/manifolds/\(computed.name): \(computed.totals.sheets) sheets in \(computed.totals.regions) regions; "
-            + "side +: \(computed.report.plusDestination), side -: \(computed.report.minusDestination)"
+            + computed.sidesSummary
         if let g = computed.gridSummary() { summary += "; " + g }
         return AnalysisOutcome(summary: summary, json: computed.json())
     }

@@ -277,6 +277,16 @@ public struct SaddleSetup: Sendable {
             try g.close()
         }
 
+        /// A destination in text: `attractor cycle I` (the cycle index, as in the attractor
+        /// lines), `divergence` or `undecided`.
+        public func describe(_ d: Destination) -> String {
+            if case .attractor(let i) = d { return "attractor cycle \(attractorIndices[i])" }
+            return d.description
+        }
+
+        /// The sides' destinations in text.
+        public var sidesSummary: String { "side +: \(describe(report.plusDestination)), side -: \(describe(report.minusDestination))" }
+
         /// A destination as a JSON key: the attractor's cycle index, `divergence` or `undecided`.
         func key(of d: Destination) -> String {
             if case .attractor(let i) = d { return String(attractorIndices[i]) }
