@@ -255,13 +255,13 @@ struct BoxTree: Sendable {
 /// is the sign of n . (x - q) for the nearest point q of the nearest piece and that piece's
 /// normal n.
 ///
-/// Polylines: the nearest segment, exactly (a bounding-volume tree over the segments). Sheets:
-/// the support points are indexed; a sheet's nearest point is the projection of x onto its
-/// flat when that lies within `reach` (1/50 of the box diagonal) of the sheet's nearest support
-/// point, else that support point. Every sheet with a support point within (distance to the
-/// nearest support point) + `reach` of x is a candidate. The answer depends only on the set of
-/// pieces, not on their order (ties are decided by the values, not by position), so every rank
-/// count gives the same sides.
+/// Polylines: the nearest segment, exactly (a bounding-volume tree over chunks of the
+/// segments). Sheets: the support points are indexed; a sheet's nearest point is the
+/// projection of x onto its flat when that lies within `reach` (1/50 of the box diagonal) of
+/// the sheet's nearest support point, else that support point. Every sheet with a support
+/// point within (distance to the nearest support point) + `reach` of x is a candidate. The
+/// answer depends only on the set of pieces, not on their order (ties are decided by the
+/// values, not by position), so every rank count gives the same sides.
 public struct BoundarySides: Sendable {
     public let pieces: BoundaryPieces
     let m: Int
