@@ -284,8 +284,13 @@ public struct SaddleSetup: Sendable {
             return d.description
         }
 
-        /// The sides' destinations in text.
-        public var sidesSummary: String { "side +: \(describe(report.plusDestination)), side -: \(describe(report.minusDestination))" }
+        /// The sides' destinations in text; when both go to the same place, the manifold
+        /// separates no basins, and the text says so.
+        public var sidesSummary: String {
+            let (plus, minus) = (report.plusDestination, report.minusDestination)
+            let same = plus == minus && plus != .undecided ? " (both sides go there: no basin boundary)" : ""
+            return "side +: \(describe(plus)), side -: \(describe(minus))" + same
+        }
 
         /// A destination as a JSON key: the attractor's cycle index, `divergence` or `undecided`.
         func key(of d: Destination) -> String {
