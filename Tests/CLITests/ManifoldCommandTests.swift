@@ -127,6 +127,7 @@ struct ManifoldCommandTests {
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("grid 20^2: no attractor to compare (400 points: 400 diverge, 0 undecided)"), "\(text.stdout)")
         #expect(!text.stdout.contains("agreement"), "\(text.stdout)")
+        #expect(text.stdout.contains("side +: divergence, side -: divergence (both sides go there: no basin boundary)"), "\(text.stdout)")
         let result = try CLI.run(["basins", model, "--saddle", "0", "--grid", "20", "--json", "--output", dir + "/b.h5"])
         #expect(result.status == 0, "\(result.stderr)")
         let grid = try #require((CLI.json(result) as? [String: Any])?["grid"] as? [String: Any])
