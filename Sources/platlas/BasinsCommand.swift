@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MPI
+import PLAtlasCluster
 import PLAtlasCore
 import PLAtlasIO
 
@@ -16,8 +17,13 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         fixed point or cycle of the search) with its side and its distance to the boundary.
         --grid N classifies N x N initial conditions over the box (the first two coordinates,
         the others at the saddle's) by brute-force iteration and reports how often the side
-        of the manifold predicts the same destination, outside a band of --band around it.
+        of the manifold predicts the same destination, outside a band of --band around it
+        ("no attractor to compare" when the search found no stable cycle).
         --plot F.svg draws the grid classification, the manifold and the cycles.
+
+        Under mpirun or srun the stable manifold is built with its regions spread over the
+        ranks, as `platlas manifold` builds it, and the grid points are shared over the ranks;
+        the result is the same on any number of ranks.
 
         Examples:
           platlas basins jobs/models/duffing.json --saddle 1 --grid 200 --allow-non-invertible --json
@@ -33,7 +39,7 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     @Option(help: ArgumentHelp("Grid points closer than this to the manifold are not compared (default 1% of the box diagonal).", valueName: "width"))
     var band: Double?
 
-    @Flag(help: "Keep a stable manifold even where the backward step found no or several preimages (reported).")
+    @Flag(help: "With --single-branch: keep a stable manifold even where the backward step found no or several preimages (reported).")
     var allowNonInvertible = false
 
     @OptionGroup var plotting: PlotOptions
@@ -65,13 +71,17 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
 
     func compute(world: Communicator, log: Log) throws {
         let model = loaded!
-        let computed = try saddle.setup.basins(model: model, grid: grid, band: band, allowNonInvertible: allowNonInvertible, log: log)
-        let (cycles, index, box, manifold, report, ds) = (computed.cycles, computed.index, computed.box, computed.manifold, computed.report, computed.deltaSigma)
+        let setup = saddle.setup
+        let plan = try setup.basinsPlan(model: model, log: log)
+        let (computed, whole) = try BasinsDistribution.run(setup, plan: plan, grid: grid, band: band, keepCells: plotting.plot != nil,
+                                                           allowNonInvertible: allowNonInvertible, gatherWhole: plotting.plot != nil,
+                                                           communicator: world, log: log)
+        let (cycles, index, box, report, ds) = (computed.cycles, computed.index, computed.box, computed.report, computed.deltaSigma)
         let attractorIndices = computed.attractorIndices
-        if let plot = plotting.plot, world.isRoot {
+        if let plot = plotting.plot, let whole, world.isRoot {
             var picture = ManifoldPlot(box: box, title: "platlas basins: cycle \(index.map(String.init) ?? "-")")
             if let g = report.grid { picture.basins(g) }
-            picture.manifold(manifold, name: "stable")
+            picture.manifold(whole, name: "stable")
             picture.cycles(cycles)
             try picture.write(plot)
             log("wrote \(plot)")
@@ -85,14 +95,15 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         if output.json {
             Console.output(computed.json())
         } else {
-            var lines = ["stable manifold of cycle \(index.map(String.init) ?? "-"): \(manifold.sheets.count) sheets in \(manifold.regions.count) regions, Delta_sigma \(ds.map { String(format: "%.4f", $0.value) } ?? "-")",
-                         "side +: \(report.plusDestination), side -: \(report.minusDestination)"]
+            var lines = ["stable manifold of cycle \(index.map(String.init) ?? "-"): \(computed.totals.sheets) sheets in \(computed.totals.regions) regions, Delta_sigma \(ds.map { String(format: "%.4f", $0.value) } ?? "-")",
+                         computed.sidesSummary]
             for a in report.attractors {
                 lines.append("attractor cycle \(attractorIndices[a.index]) (order \(cycles[attractorIndices[a.index]].order)): side \(a.side > 0 ? "+" : "-"), distance \(String(format: "%.6g", a.distance))")
             }
-            if let g = report.grid {
-                lines.append(String(format: "grid %d^%d: agreement %.4f over %d points (%d in the band, %d undecided)", g.resolution[0], g.resolution.count, g.agreement, g.compared, g.insideBand, g.undecided))
+            if report.attractors.isEmpty && report.grid == nil {
+                lines.append("no attractor to compare (no stable cycle among the \(cycles.count) cycles found)")
             }
+            if let g = computed.gridSummary() { lines.append(g) }
             Console.output(lines.joined(separator: "\n"))
         }
     }

@@ -77,9 +77,6 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     @Option(help: ArgumentHelp("Support points per new sheet (default: k_neigh * d).", valueName: "NS"), transform: wholeNumber)
     var supportPoints: Int?
 
-    @Flag(help: "Stable manifolds: follow one preimage per point instead of every preimage (seed 003's construction).")
-    var singleBranch = false
-
     @Flag(help: "With --single-branch: keep a stable manifold even where the backward step found no or several preimages (reported).")
     var allowNonInvertible = false
 
@@ -92,7 +89,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     var loaded: Model?
 
     enum CodingKeys: CodingKey {
-        case model, saddle, kind, method, supportPoints, singleBranch, allowNonInvertible, plotting, distribution, output
+        case model, saddle, kind, method, supportPoints, allowNonInvertible, plotting, distribution, output
     }
 
     func validate() throws {
@@ -125,8 +122,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         let model = loaded!
         let started = ContinuousClock.now
         let kinds: [ManifoldKind] = kind == "both" ? [.unstable, .stable] : [ManifoldKind(rawValue: kind)!]
-        var setup = saddle.setup
-        setup.singleBranch = singleBranch
+        let setup = saddle.setup
         let plan = try setup.plan(model: model, kinds: kinds, method: method.flatMap(ManifoldMethod.init), supportPoints: supportPoints, log: log)
         let (cycles, chosen, index, box, builders, names) = (plan.cycles, plan.saddle, plan.index, plan.box, plan.builders, plan.names)
         let options = distribution.options
@@ -352,11 +348,14 @@ struct SaddleOptions: ParsableArguments {
     var defaultIterations = 200
 
     enum CodingKeys: CodingKey {
-        case cycle, point, cycles, maxOrder, bounds, maxIterations, seed
+        case cycle, point, cycles, maxOrder, bounds, maxIterations, seed, singleBranch
     }
 
     @Option(help: "Seed of every random choice.")
     var seed: UInt64 = 0
+
+    @Flag(help: "Stable manifolds: follow one preimage per point instead of every preimage (seed 003's construction, for invertible models).")
+    var singleBranch = false
 
     func validate(requireCycle: Bool) throws {
         if cycle == nil && point == nil { throw ValidationError("give the saddle with --\(requireCycle ? "saddle" : "cycle") I or --point x,y,...") }
@@ -379,6 +378,7 @@ struct SaddleOptions: ParsableArguments {
         var s = SaddleSetup { key in
             switch key {
             case "allow_non_invertible": "--allow-non-invertible"
+            case "single_branch": "--single-branch"
             default: "--" + key
             }
         }
@@ -390,6 +390,7 @@ struct SaddleOptions: ParsableArguments {
         s.maxIterations = maxIterations
         s.defaultIterations = defaultIterations
         s.seed = seed
+        s.singleBranch = singleBranch
         return s
     }
 }

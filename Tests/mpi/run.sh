@@ -6,7 +6,8 @@
 # attribute of every file). The formulas are those of Tests/MPITests/ParallelHDF5Cases.swift.
 # Then the manifold command on 1, 2, 4, 8 ranks (same manifolds, read back with h5py) and a
 # 4-rank manifold run killed with SIGTERM after its first checkpoint and resumed; every command
-# under 2 ranks printing one document; a second run on an output refused by every rank.
+# under 2 ranks printing one document; a second run on an output refused by every rank; the
+# basins command and a [[basins]] job spec on 1, 2, 4 ranks (same reports).
 # Exits 0 only if everything passed; prints a summary line.
 set -euo pipefail
 bin=${1:-.build/release}
@@ -184,6 +185,68 @@ for np in 1 2 4; do
     fi
 done
 for pair in "spec-np1 spec-np2" "spec-np1 spec-np4" "duffing-np1 spec-np4"; do
+    set -- $pair
+    if out=$(/usr/bin/python3 scripts/compare-manifolds.py "$work/$1.h5" "$work/$2.h5"); then pass; else fail "$out"; fi
+done
+
+# 5c. basins: the stable manifold built over the ranks, the grid points shared over them. The
+#     command on 1, 2 and 4 ranks must give the same --json (timings aside) and the same file
+#     (sheets, sides and grid counts, compare-manifolds.py); so must a job spec's [[basins]],
+#     which must also match the command's file. The cycle-II 5-cycle of the toy map (science.md
+#     section 6) piles up bundles of nearly coincident segments; Duffing separates two sinks.
+cat >"$work/cycle2.json" <<'MODEL'
+{"type": "plrnn", "A": [[0.9, 1], [-0.9, 0]], "W": [[-2.75, 0], [0, 0]], "h": [-1, 0]}
+MODEL
+same_json() {  # a.json b.json: equal after dropping every "seconds"
+    /usr/bin/python3 - "$1" "$2" <<'PY'
+import json, sys
+def strip(x):
+    if isinstance(x, dict):
+        return {k: strip(v) for k, v in x.items() if k != "seconds"}
+    return [strip(v) for v in x] if isinstance(x, list) else x
+a, b = (strip(json.load(open(p))) for p in sys.argv[1:3])
+sys.exit(0 if a == b else 1)
+PY
+}
+basins_case() {  # label model options...
+    local label=$1 model=$2; shift 2
+    for np in 1 2 4; do
+        if ! mpirun --oversubscribe -np "$np" "$platlas" basins "$model" "$@" --json --output "$work/basins-$label-np$np.h5" \
+            >"$work/basins-$label-np$np.json" 2>"$work/basins-$label-np$np.log"; then
+            fail "basins $label on $np ranks:"$'\n'"$(tail -3 "$work/basins-$label-np$np.log")"; return
+        fi
+    done
+    for np in 2 4; do
+        if same_json "$work/basins-$label-np1.json" "$work/basins-$label-np$np.json"; then pass; else
+            fail "basins $label: the --json of $np ranks differs from 1 rank's"
+        fi
+        if out=$(/usr/bin/python3 scripts/compare-manifolds.py "$work/basins-$label-np1.h5" "$work/basins-$label-np$np.h5"); then pass; else fail "basins $label: $out"; fi
+    done
+}
+basins_case cycle2 "$work/cycle2.json" --max-order 5 --saddle 2 --max-iterations 50 --grid 30
+basins_case duffing jobs/models/duffing.json --saddle 1 --allow-non-invertible --grid 40
+if /usr/bin/python3 - "$work/basins-duffing-np4.json" "$work/basins-cycle2-np4.json" <<'PY'
+import json, sys
+d, c = (json.load(open(p)) for p in sys.argv[1:3])
+assert d["grid"]["agreement"] > 0.98 and {d["sides"]["plus"], d["sides"]["minus"]} == {0, 2}, d["grid"]
+assert c["sides"] == {"plus": 0, "minus": 0} and c["grid"]["points"] == 900, c["sides"]
+PY
+then pass; else fail "basins: the 4-rank reports are not the known ones"; fi
+cat >"$work/basins-spec.toml" <<SPEC
+name = "duffing-basins"
+model = "$PWD/jobs/models/duffing.json"
+[[basins]]
+saddle = 1
+grid = 40
+allow_non_invertible = true
+SPEC
+for np in 1 2 4; do
+    if ! mpirun --oversubscribe -np "$np" "$platlas" run "$work/basins-spec.toml" --output "$work/basins-spec-np$np.h5" \
+        >/dev/null 2>"$work/basins-spec-np$np.log"; then
+        fail "job spec basins on $np ranks:"$'\n'"$(tail -3 "$work/basins-spec-np$np.log")"
+    fi
+done
+for pair in "basins-spec-np1 basins-spec-np2" "basins-spec-np1 basins-spec-np4" "basins-duffing-np1 basins-spec-np4"; do
     set -- $pair
     if out=$(/usr/bin/python3 scripts/compare-manifolds.py "$work/$1.h5" "$work/$2.h5"); then pass; else fail "$out"; fi
 done

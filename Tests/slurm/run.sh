@@ -311,8 +311,8 @@ check_submit_duffing() {
     # The same spec run here, as one process: the same cycles.
     (cd "$jobs" && "$platlas" run "$root/jobs/duffing.toml" --output "$jobs/duffing-local.h5" > /dev/null 2>&1) ||
         { note "local platlas run failed"; return 1; }
-    "$python" - "$out" "$jobs/duffing-local.h5" <<'EOF' || return 1
-import sys, h5py, numpy as np
+    "$python" - "$out" "$jobs/duffing-local.h5" "$root/scripts/compare-manifolds.py" <<'EOF' || return 1
+import importlib.util, sys, h5py, numpy as np
 job, local = h5py.File(sys.argv[1], 'r'), h5py.File(sys.argv[2], 'r')
 assert job.attrs['ranks'] == 2, job.attrs['ranks']
 assert local.attrs['ranks'] == 1
@@ -325,11 +325,15 @@ for name in ('order', 'offsets', 'points', 'regions', 'eigenvalues', 'unstable_d
     assert np.array_equal(c[name][()], d[name][()]), name
 for name in job['info'].attrs:
     assert np.array_equal(job['info'].attrs[name], local['info'].attrs[name]), name
-m, n = job['manifolds/cycle1-stable'], local['manifolds/cycle1-stable']
-for name in ('basin_plus', 'basin_minus', 'grid_agreement'):
-    assert m.attrs[name] == n.attrs[name], name
-for name in ('points', 'sheets/origin', 'sheets/basis'):
-    assert np.array_equal(m[name][()], n[name][()]), name
+# The basin boundary, built over the 2 ranks: the same sheets (in rank order), sides and grid
+# counts as the local run's (compare-manifolds.py).
+m = job['manifolds/cycle1-stable']
+assert m.attrs['basin_plus'] in (0, 2) and m.attrs['grid_agreement'] > 0.95, dict(m.attrs)
+spec = importlib.util.spec_from_file_location('compare_manifolds', sys.argv[3])
+compare = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(compare)
+problem = compare.compare(job, local)
+assert problem is None, problem
 print(f"       job file: {c.attrs['count']} cycles, ranks 2, equal to the local run")
 EOF
     "$python" "$root/scripts/postprocess-example.py" "$out" "$jobs/duffing.png" > "$jobs/post.out" 2>&1 ||

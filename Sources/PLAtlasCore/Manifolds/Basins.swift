@@ -6,6 +6,19 @@ public enum Destination: Hashable, Sendable, CustomStringConvertible {
     case divergence
     case undecided
 
+    /// An attractor's index, -1 for divergence, -2 for undecided.
+    public var code: Int {
+        switch self {
+        case .attractor(let i): i
+        case .divergence: -1
+        case .undecided: -2
+        }
+    }
+
+    public init(code: Int) {
+        self = code >= 0 ? .attractor(code) : (code == -1 ? .divergence : .undecided)
+    }
+
     public var description: String {
         switch self {
         case .attractor(let i): "attractor \(i)"
@@ -67,138 +80,6 @@ public struct OrbitClassifier: Sendable {
     }
 }
 
-/// The two sides of a codimension-1 stable manifold, from its oriented sheets: side +1 is the
-/// side of the saddle's unstable eigenvector (at cycle point 0), -1 the other. A point's side
-/// is the sign of n . (x - q) for the nearest manifold point q (exact projection onto the
-/// nearest piece) and that piece's normal n.
-public struct BoundarySides: Sendable {
-    public let manifold: Manifold
-    let samples: [[Double]]
-    let owner: [Int]
-    let cellSize: Double
-    let grid: [[Int]: [Int]]
-    let projected: Int
-
-    public init(_ manifold: Manifold) throws(ManifoldError) {
-        let m = manifold.saddle.points[0].count
-        guard manifold.kind == .stable, manifold.dimension == m - 1, manifold.sheets.allSatisfy({ $0.normal != nil }) else {
-            throw .notCodimensionOne(dimension: manifold.dimension, stateDimension: m)
-        }
-        self.manifold = manifold
-        var samples: [[Double]] = [], owner: [Int] = []
-        let spacing = manifold.bounds.diagonal / 1000
-        for (i, sheet) in manifold.sheets.enumerated() {
-            if manifold.method == .polyline {
-                let a = sheet.supportPoints[0], b = sheet.supportPoints[1]
-                let n = min(200, max(1, Int((Vec.distance(a, b) / spacing).rounded(.up))))
-                for j in 0...n {
-                    samples.append(Vec.axpy(a, Double(j) / Double(n), Vec.sub(b, a)))
-                    owner.append(i)
-                }
-            } else {
-                for p in sheet.supportPoints {
-                    samples.append(p)
-                    owner.append(i)
-                }
-            }
-        }
-        self.samples = samples
-        self.owner = owner
-        self.projected = min(m, 3)
-        self.cellSize = max(spacing * 10, 1e-12)
-        var grid: [[Int]: [Int]] = [:]
-        for (i, p) in samples.enumerated() { grid[Self.key(p, projected, cellSize), default: []].append(i) }
-        self.grid = grid
-    }
-
-    static func key(_ p: [Double], _ k: Int, _ h: Double) -> [Int] { (0..<k).map { Int((p[$0] / h).rounded(.down)) } }
-
-    /// The lower bound of the distance from x to any point of grid cell `key` (projected).
-    func cellDistance(_ x: [Double], _ key: [Int]) -> Double {
-        var s = 0.0
-        for a in 0..<projected {
-            let lo = Double(key[a]) * cellSize, hi = lo + cellSize
-            let d = x[a] < lo ? lo - x[a] : (x[a] > hi ? x[a] - hi : 0)
-            s += d * d
-        }
-        return s.squareRoot()
-    }
-
-    /// Indices of the samples in cells that come within `radius` of x.
-    func samplesNear(_ x: [Double], radius: Double) -> [Int] {
-        let rings = Int((radius / cellSize).rounded(.up)) + 1
-        var out: [Int] = []
-        var cellsToVisit = 1
-        for _ in 0..<projected { cellsToVisit = cellsToVisit.multipliedReportingOverflow(by: 2 * rings + 1).partialValue }
-        if cellsToVisit > 0 && cellsToVisit <= grid.count {
-            let centre = Self.key(x, projected, cellSize)
-            var offsets: [[Int]] = [[]]
-            for _ in 0..<projected { offsets = offsets.flatMap { o in (-rings...rings).map { o + [$0] } } }
-            for o in offsets { out += grid[zip(centre, o).map { $0 + $1 }] ?? [] }
-        } else {
-            for (key, list) in grid where cellDistance(x, key) <= radius { out += list }
-        }
-        return out
-    }
-
-    /// The nearest manifold sample (index).
-    func nearestSample(_ x: [Double]) -> Int? {
-        guard !samples.isEmpty else { return nil }
-        var radius = 2 * cellSize
-        while true {
-            var best = -1, bestD = Double.infinity
-            for i in samplesNear(x, radius: radius) {
-                let d = Vec.distanceSquared(samples[i], x)
-                if d < bestD || (d == bestD && i < best) { bestD = d; best = i }
-            }
-            // Exact once the nearest found lies within the searched radius.
-            if best >= 0 && bestD.squareRoot() <= radius { return best }
-            if radius > 1e3 * (1 + manifold.bounds.diagonal) + Vec.norm(x) { return best >= 0 ? best : nil }
-            radius *= 4
-        }
-    }
-
-    /// The nearest point of one sheet to x (exact for segments; the projection onto the flat,
-    /// kept near the sample, for sheets).
-    func nearestPoint(_ x: [Double], sheet index: Int, sample: Int) -> [Double] {
-        let sheet = manifold.sheets[index]
-        if manifold.method == .polyline {
-            let a = sheet.supportPoints[0], b = sheet.supportPoints[1]
-            let ab = Vec.sub(b, a)
-            let len2 = Vec.dot(ab, ab)
-            let t = len2 > 0 ? min(1, max(0, Vec.dot(Vec.sub(x, a), ab) / len2)) : 0
-            return Vec.axpy(a, t, ab)
-        }
-        let r = Vec.sub(x, sheet.origin)
-        var proj = sheet.origin
-        for e in sheet.basis { proj = Vec.axpy(proj, Vec.dot(r, e), e) }
-        return Vec.distance(proj, samples[sample]) < 2 * cellSize ? proj : samples[sample]
-    }
-
-    /// The side (+1 or -1) of x and its distance to the manifold. Where several pieces are
-    /// (nearly) equally close, as at a corner of the polyline, the piece along whose normal x
-    /// lies farthest decides (the pseudo-normal rule, which is exact at corners).
-    public func side(of x: [Double]) -> (side: Int, distance: Double) {
-        guard let i = nearestSample(x) else { return (0, .infinity) }
-        let reach = Vec.distance(samples[i], x) + 2 * cellSize
-        // Every sheet with a sample within reach of x.
-        let candidates = samplesNear(x, radius: reach).filter { Vec.distance(samples[$0], x) <= reach }
-        var best: (distance: Double, signed: Double) = (.infinity, 0)
-        var bySheet: [Int: Int] = [:]
-        for j in candidates.sorted() where bySheet[owner[j]] == nil { bySheet[owner[j]] = j }
-        var found: [(Double, Double)] = []
-        for (sheet, sample) in bySheet {
-            let q = nearestPoint(x, sheet: sheet, sample: sample)
-            found.append((Vec.distance(x, q), Vec.dot(manifold.sheets[sheet].normal!, Vec.sub(x, q))))
-        }
-        let nearest = found.map(\.0).min() ?? .infinity
-        for (d, signed) in found where d <= nearest * (1 + 1e-9) + 1e-12 && abs(signed) >= abs(best.signed) {
-            best = (d, signed)
-        }
-        return (best.signed >= 0 ? 1 : -1, nearest)
-    }
-}
-
 /// Which attractor lies on which side of a saddle's codimension-1 stable manifold, and how
 /// well the sides agree with brute-force iteration on a grid.
 public struct BasinReport: Sendable {
@@ -220,26 +101,67 @@ public struct BasinReport: Sendable {
 public struct GridAgreement: Sendable {
     public var resolution: [Int]
     public var points: Int
-    /// Points farther than `band` from the manifold with a decided brute-force destination.
+    /// Points farther than `band` from the manifold with a decided brute-force destination
+    /// (0 when there is no attractor: nothing is compared then).
     public var compared: Int
     public var agreeing: Int
     public var band: Double
     public var undecided: Int
     public var insideBand: Int
+    /// Whether there was an attractor to compare with. Without one the grid is still
+    /// classified (divergence or undecided) but no side is compared.
+    public var hasAttractors: Bool
     /// Brute-force destination counts.
     public var destinations: [Destination: Int]
-    /// The brute-force destination of every grid point (first coordinate fastest).
-    public var cells: [Destination] = []
-    public var agreement: Double { compared > 0 ? Double(agreeing) / Double(compared) : 0 }
+    /// The brute-force destination code (`Destination.code`) of every grid point, first
+    /// coordinate fastest; only when asked for (figures), else empty.
+    public var cellCodes: [Int32] = []
+    /// Seconds spent classifying the grid (brute force and sides, on this rank's share and the
+    /// exchange).
+    public var seconds = 0.0
+
+    /// The fraction of compared points whose side predicts their destination; nil when
+    /// nothing was compared (no attractor, or every point undecided or inside the band).
+    public var agreement: Double? { compared > 0 ? Double(agreeing) / Double(compared) : nil }
+
+    public func cell(_ i: Int) -> Destination { Destination(code: Int(cellCodes[i])) }
+}
+
+/// The grid of `Basins.analyse`.
+public struct BasinGridOptions: Sendable {
+    /// N: N points per axis (N x N over the first two coordinates).
+    public var resolution: Int
+    /// Grid points closer than this to the manifold are not compared (nil: 1% of the box diagonal).
+    public var band: Double?
+    /// Keep the destination of every point (`GridAgreement.cellCodes`, 4 bytes per point).
+    public var keepCells = false
+    /// Points classified per exchange: the results held at once, whatever N.
+    public var blockSize = 1 << 16
+
+    public init(resolution: Int, band: Double? = nil, keepCells: Bool = false) {
+        self.resolution = resolution
+        self.band = band
+        self.keepCells = keepCells
+    }
 }
 
 public enum Basins {
     /// Sides of the attractors, the branches' destinations and (with `gridResolution`) the
     /// agreement with brute force on a grid over the box (only for M <= 3; a grid in the
-    /// first two coordinates through the saddle otherwise).
+    /// first two coordinates through the saddle otherwise). Serial; the grid keeps its cells.
     public static func analyse(_ manifold: Manifold, form: ShallowForm, attractors: [Cycle], gridResolution: Int?,
-                               band: Double? = nil) throws(ManifoldError) -> BasinReport {
-        let sides = try BoundarySides(manifold)
+                               band: Double? = nil) throws -> BasinReport {
+        try analyse(manifold, sides: try BoundarySides(manifold), form: form, attractors: attractors,
+                    grid: gridResolution.map { BasinGridOptions(resolution: $0, band: band, keepCells: true) }, sharing: SerialSharing())
+    }
+
+    /// The same with the sides of the whole manifold given (`manifold` may be one rank's part:
+    /// only its saddle, local piece and bounds are read) and the grid points shared out by
+    /// `sharing`, in blocks of `blockSize` points: each rank classifies its share of a block,
+    /// the results are combined in grid order, and only the counts (and, if asked for, one
+    /// code per point) are kept. Every rank returns the same report.
+    public static func analyse(_ manifold: Manifold, sides: BoundarySides, form: ShallowForm, attractors: [Cycle],
+                               grid: BasinGridOptions?, sharing: some WorkSharing) throws -> BasinReport {
         let box = manifold.bounds
         let classifier = OrbitClassifier(form: form, attractors: attractors, scale: box.diagonal)
         let p0 = manifold.saddle.points[0]
@@ -252,39 +174,45 @@ public enum Basins {
             let s = a.points.map { sides.side(of: $0) }
             list.append(.init(index: i, side: s[0].side, distance: s.map(\.distance).min()!, consistent: Set(s.map(\.side)).count == 1))
         }
-        var agreement: GridAgreement?
-        if let n = gridResolution {
-            let m = form.dimension
-            let axes = min(m, 2)
-            let width = band ?? 0.01 * box.diagonal
-            var counts: [Destination: Int] = [:]
-            var compared = 0, agreeing = 0, undecided = 0, inside = 0, total = 0
-            var index = [Int](repeating: 0, count: axes)
-            var cells: [Destination] = []
-            repeat {
-                var x = p0
-                for a in 0..<axes { x[a] = box.lower[a] + (Double(index[a]) + 0.5) / Double(n) * (box.upper[a] - box.lower[a]) }
-                total += 1
-                let truth = classifier.destination(of: x)
-                counts[truth, default: 0] += 1
-                cells.append(truth)
-                let (side, distance) = sides.side(of: x)
-                if truth == .undecided { undecided += 1 } else if distance <= width { inside += 1 } else {
-                    compared += 1
-                    if (side > 0 ? plus : minus) == truth { agreeing += 1 }
-                }
-                var a = 0
-                while a < axes {
-                    index[a] += 1
-                    if index[a] < n { break }
-                    index[a] = 0
-                    a += 1
-                }
-                if a == axes { break }
-            } while true
-            agreement = GridAgreement(resolution: [Int](repeating: n, count: axes), points: total, compared: compared, agreeing: agreeing,
-                                      band: width, undecided: undecided, insideBand: inside, destinations: counts, cells: cells)
+        guard let grid else { return BasinReport(plusDestination: plus, minusDestination: minus, attractors: list, grid: nil) }
+        let started = ContinuousClock.now
+        let n = grid.resolution, axes = min(form.dimension, 2)
+        let width = grid.band ?? 0.01 * box.diagonal
+        let total = axes == 1 ? n : n * n
+        // Per point: [destination code, outcome]: 0 not compared (undecided or no attractor),
+        // 1 inside the band, 2 the side agrees, 3 it does not.
+        func classify(_ index: Int) -> [Double] {
+            var x = p0
+            var rest = index
+            for a in 0..<axes {
+                x[a] = box.lower[a] + (Double(rest % n) + 0.5) / Double(n) * (box.upper[a] - box.lower[a])
+                rest /= n
+            }
+            let truth = classifier.destination(of: x)
+            guard !attractors.isEmpty, truth != .undecided else { return [Double(truth.code), 0] }
+            let (side, distance) = sides.side(of: x)
+            if distance <= width { return [Double(truth.code), 1] }
+            return [Double(truth.code), (side > 0 ? plus : minus) == truth ? 2 : 3]
         }
-        return BasinReport(plusDestination: plus, minusDestination: minus, attractors: list, grid: agreement)
+        var report = GridAgreement(resolution: [Int](repeating: n, count: axes), points: total, compared: 0, agreeing: 0, band: width,
+                                   undecided: 0, insideBand: 0, hasAttractors: !attractors.isEmpty, destinations: [:])
+        if grid.keepCells { report.cellCodes.reserveCapacity(total) }
+        for first in stride(from: 0, to: total, by: max(grid.blockSize, 1)) {
+            let results = try sharing.map(count: min(grid.blockSize, total - first)) { classify(first + $0) }
+            for r in results {
+                let truth = Destination(code: Int(r[0]))
+                report.destinations[truth, default: 0] += 1
+                if truth == .undecided { report.undecided += 1 }
+                switch r[1] {
+                case 1: report.insideBand += 1
+                case 2: report.compared += 1; report.agreeing += 1
+                case 3: report.compared += 1
+                default: break
+                }
+                if grid.keepCells { report.cellCodes.append(Int32(r[0])) }
+            }
+        }
+        report.seconds = CycleSearch.seconds(since: started)
+        return BasinReport(plusDestination: plus, minusDestination: minus, attractors: list, grid: report)
     }
 }

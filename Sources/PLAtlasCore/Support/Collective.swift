@@ -43,33 +43,31 @@ extension SerialCollective: Collective {
 }
 
 /// Independent evaluations shared over the ranks of a collective: rank r evaluates indices
-/// r, r + size, ..., and an all-gather puts every result in index order on every rank.
+/// r, r + size, ..., and one all-gather (each result as its length and the bit patterns of its
+/// values) puts every result in index order on every rank.
 public struct CollectiveSharing: WorkSharing {
-    public let collective: any Collective
+    public let collective: any CycleCollective
 
-    public init(_ collective: any Collective) { self.collective = collective }
+    public init(_ collective: any CycleCollective) { self.collective = collective }
 
     public func map(count: Int, _ body: (Int) -> [Double]) throws -> [[Double]] {
         let size = collective.size, rank = collective.rank
         if size == 1 { return (0..<count).map(body) }
-        // [length, values...] per index this rank evaluated, in index order.
         var mine: [UInt64] = []
         for i in stride(from: rank, to: count, by: size) {
             let v = body(i)
             mine.append(UInt64(v.count))
-            mine += v.map(\.bitPattern)
+            for x in v { mine.append(x.bitPattern) }
         }
-        let gathered = try collective.allGatherv(mine)
+        // Rank blocks in rank order; rank r's block holds the results of r, r + size, ...
+        let words = try collective.allGather(mine)
         var out = [[Double]](repeating: [], count: count)
         var position = 0
-        for (r, n) in gathered.counts.enumerated() {
-            let end = position + n
-            var i = r
-            while position < end {
-                let k = Int(gathered.values[position])
-                out[i] = gathered.values[(position + 1)..<(position + 1 + k)].map { Double(bitPattern: $0) }
+        for r in 0..<min(size, count) {
+            for i in stride(from: r, to: count, by: size) {
+                let k = Int(words[position])
+                out[i] = words[(position + 1)..<(position + 1 + k)].map { Double(bitPattern: $0) }
                 position += 1 + k
-                i += size
             }
         }
         return out

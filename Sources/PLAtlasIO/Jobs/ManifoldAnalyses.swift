@@ -102,8 +102,8 @@ public struct ManifoldAnalysis: AnalysisConfiguration {
 }
 
 /// `[[basins]]`: which attractor lies on which side of a saddle's codimension-1 stable
-/// manifold, as `platlas basins` computes it; the manifold goes to `/manifolds/cycleI-stable`
-/// with the sides as attributes.
+/// manifold, as `platlas basins` computes it (the manifold and the grid shared over the job's
+/// ranks); the manifold goes to `/manifolds/cycleI-stable` with the sides as attributes.
 public struct BasinsAnalysis: AnalysisConfiguration {
     public var setup: SaddleSetup
     public var grid: Int?
@@ -128,11 +128,13 @@ public struct BasinsAnalysis: AnalysisConfiguration {
         })
 
     public func run(_ context: AnalysisRunContext, into root: borrowing Group, group: String) throws -> AnalysisOutcome {
-        let computed = try setup.basins(model: context.model, grid: grid, band: band, allowNonInvertible: allowNonInvertible, log: context.log)
+        // The manifold's regions and the grid points spread over the job's ranks.
+        let computed = try setup.basins(model: context.model, grid: grid, band: band, allowNonInvertible: allowNonInvertible,
+                                        executor: context.manifolds, collective: context.collective, log: context.log)
         try computed.write(into: root, analysis: group)
-        var summary = "/manifolds/\(computed.name): \(computed.manifold.sheets.count) sheets in \(computed.manifold.regions.count) regions; "
-            + "side +: \(computed.report.plusDestination), side -: \(computed.report.minusDestination)"
-        if let g = computed.report.grid { summary += String(format: "; grid agreement %.4f", g.agreement) }
+        var summary = "/manifolds/\(computed.name): \(computed.totals.sheets) sheets in \(computed.totals.regions) regions; "
+            + computed.sidesSummary
+        if let g = computed.gridSummary() { summary += "; " + g }
         return AnalysisOutcome(summary: summary, json: computed.json())
     }
 }

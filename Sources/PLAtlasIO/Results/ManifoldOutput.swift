@@ -316,14 +316,14 @@ public struct ManifoldPlot {
 
     /// The brute-force basin grid: one rectangle per grid point, coloured by destination.
     public mutating func basins(_ grid: GridAgreement) {
-        guard grid.resolution.count == 2, grid.cells.count == grid.resolution[0] * grid.resolution[1] else { return }
+        guard grid.resolution.count == 2, grid.cellCodes.count == grid.resolution[0] * grid.resolution[1] else { return }
         let n0 = grid.resolution[0], n1 = grid.resolution[1]
         let w = size / Double(n0), h = size / Double(n1)
         body.append(##"<g id="basins" class="basins">"##)
         for j in 0..<n1 {
             for i in 0..<n0 {
                 let colour: String
-                switch grid.cells[j * n0 + i] {
+                switch grid.cell(j * n0 + i) {
                 case .attractor(let a): colour = Self.palette[a % Self.palette.count]
                 case .divergence: colour = "#e0e0e0"
                 case .undecided: colour = "#ffffff"

@@ -59,12 +59,17 @@ struct ManifoldTests {
         }
     }
 
-    @Test func linearMapManifoldsAreTheEigenspaces() throws {
-        // F(z) = J z + h with one region that matters: a PLRNN whose W is 0 is affine everywhere.
-        let model = try Model(kind: .plrnn, parameters: [
+    /// F(z) = J z + h with one region that matters: a PLRNN whose W is 0 is affine everywhere;
+    /// J = [[2, 0.3, 0], [0, 0.5, 0.2], [0, 0, 0.25]].
+    static func linearMap() throws -> Model {
+        try Model(kind: .plrnn, parameters: [
             "A": Parameter(name: "A", shape: [3, 3], values: [2, 0.3, 0, 0, 0.5, 0.2, 0, 0, 0.25]),
             "W": Parameter(name: "W", shape: [3, 3], values: [Double](repeating: 0, count: 9)),
             "h": Parameter(name: "h", shape: [3], values: [-1, 0.5, 0.75])])
+    }
+
+    @Test func linearMapManifoldsAreTheEigenspaces() throws {
+        let model = try Self.linearMap()
         let saddle = try #require(try Self.cycles(model, order: 1).first)
         #expect(saddle.stability == .saddle && saddle.unstableDimension == 1)
         let box = Box.around(saddle.points)
@@ -100,7 +105,7 @@ struct ManifoldTests {
         let report = try Basins.analyse(stable, form: model.shallowForm(), attractors: attractors, gridResolution: 60)
         let grid = try #require(report.grid)
         #expect(grid.compared > grid.points / 2)
-        #expect(grid.agreement > 0.99, "agreement \(grid.agreement) over \(grid.compared) points")
+        #expect((grid.agreement ?? 0) > 0.99, "agreement \(grid.agreement ?? .nan) over \(grid.compared) points")
         #expect(report.plusDestination != report.minusDestination)
         let ds = try #require(DeltaSigma.compute(stable, form: model.shallowForm()))
         #expect(ds.value > 0.9, "Delta_sigma \(ds.value)")
@@ -115,7 +120,7 @@ struct ManifoldTests {
         let stable = try Self.build(model, saddle: saddle, kind: .stable, box: box)
         let report = try Basins.analyse(stable, form: model.shallowForm(), attractors: attractors, gridResolution: 60)
         let grid = try #require(report.grid)
-        #expect(grid.agreement > 0.99, "agreement \(grid.agreement) over \(grid.compared) points, \(grid.destinations)")
+        #expect((grid.agreement ?? 0) > 0.99, "agreement \(grid.agreement ?? .nan) over \(grid.compared) points, \(grid.destinations)")
         // The fixed point's basin is one side, its complement the other.
         #expect([report.plusDestination, report.minusDestination].contains(.attractor(0)))
         #expect(report.plusDestination != report.minusDestination)
