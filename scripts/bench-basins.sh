@@ -35,7 +35,7 @@ cases=(
     "cycle II, 5-cycle|$work/cycleII.json --max-order 5 --saddle 2 --grid 60"
     "cycle II, 5-cycle|$work/cycleII.json --max-order 5 --saddle 3 --grid 60"
     "cycle II, 5-cycle|$work/cycleII.json --max-order 5 --saddle 2 --grid 300"
-    "Duffing (jobs/models/duffing.json)|jobs/models/duffing.json --saddle 1 --grid 100 --allow-non-invertible"
+    "Duffing (jobs/models/duffing.json)|jobs/models/duffing.json --saddle 1 --grid 100"
 )
 echo "## Basins"; echo
 echo "| case | options | ranks | segments | grid points | seconds | user s (busiest rank) | ms per grid point | classification ms per point | index s | max RSS per rank (MB) | grid |"

@@ -52,7 +52,7 @@ row "ALRNN M=25 P=6 (-30:30)" "$TMP/alrnn_25_6.json" stable --bounds=-30:30
 for size in "25 8" "40 8"; do
     set -- $size
     make_model "$1" "$2" >"$TMP/alrnn_$1_$2.json"
-    row "ALRNN M=$1 P=$2 (-10:10)" "$TMP/alrnn_$1_$2.json" stable --bounds=-10:10 --allow-non-invertible
+    row "ALRNN M=$1 P=$2 (-10:10)" "$TMP/alrnn_$1_$2.json" stable --bounds=-10:10
 done
 LORENZ=../shared/models/alrnn_lorenz_m20_p2.json
 if [ -f "$LORENZ" ]; then

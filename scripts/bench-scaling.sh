@@ -21,7 +21,7 @@ row() {
     local start end
     start=$(date +%s.%N)
     mpirun --oversubscribe -np "$np" "$PLATLAS" manifold "$model" --cycle 1 --kind stable --bounds=-30:30 \
-        --allow-non-invertible --ownership "$ownership" --json >"$TMP/out.json" 2>"$TMP/err.txt" \
+        --ownership "$ownership" --json >"$TMP/out.json" 2>"$TMP/err.txt" \
         || { echo "| $label | $np | failed: $(grep -m1 error "$TMP/err.txt") |"; return; }
     end=$(date +%s.%N)
     /usr/bin/python3 - "$TMP/out.json" "$label" "$np" "$ownership" "$start" "$end" <<'PY'

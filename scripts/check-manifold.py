@@ -93,12 +93,15 @@ class Map:
     def preimages(self, y):
         """Every x in the box with F(x) = y: the affine inverse of every region, kept where consistent."""
         xs = np.einsum("kij,kj->ki", self.inv, y[None, :] - self.c)
+        finite = np.all(np.isfinite(xs), axis=1)
+        xs_safe = np.where(finite[:, None], xs, 0.0)
+        inside = finite & np.all((xs_safe >= self.lo - self.tol) & (xs_safe <= self.hi + self.tol), axis=1)
+        u = xs_safe @ self.N.T + self.b
+        consistent = np.all(np.where(self.codes, u >= -self.tol, u <= self.tol), axis=1)
         out = []
-        for k in range(len(self.codes)):
+        for k in np.where(inside & consistent)[0]:
             x = xs[k]
-            if not np.all(np.isfinite(x)) or not self.in_box(x):
-                continue
-            if self.in_region(x, self.codes[k]) and not any(np.linalg.norm(x - o) < 1e-9 * (1 + np.linalg.norm(x)) for o in out):
+            if not any(np.linalg.norm(x - o) < 1e-9 * (1 + np.linalg.norm(x)) for o in out):
                 out.append(x)
         return out
 
@@ -193,8 +196,9 @@ def main():
         worst = 1.0
         j = i
         for n in range(4000):
-            R = step_maps[j] @ R
-            j = (j + 1) % k if stable else (j - 1) % k
+            j2 = (j + 1) % k if stable else (j - 1) % k
+            R = E[j2] @ (E[j2].T @ (step_maps[j] @ R))
+            j = j2
             worst = max(worst, np.linalg.norm(R, 2))
         safe.append(0.5 * dist / worst)
 

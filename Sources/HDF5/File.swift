@@ -69,10 +69,10 @@ public struct File: ~Copyable {
     public static func create(_ path: String, communicator: Communicator? = nil) throws(HDF5Error) -> File {
         H5.silenceAutomaticErrorPrinting()
         return try inContext("cannot create file '\(path)'") { () throws(HDF5Error) -> File in
-            let access = try H5.fileAccessList(communicator: communicator?.handle)
+            let access = try H5.fileAccessList(communicator: communicator.flatMap { $0.isAlone ? nil : $0.handle })
             defer { H5.closePropertyList(access) }
             let id = try H5.createFile(path, access: access)
-            return File(id: id, context: FileContext(isParallel: communicator != nil, rank: communicator?.rank ?? 0))
+            return File(id: id, context: FileContext(isParallel: communicator.map { !$0.isAlone } ?? false, rank: communicator?.rank ?? 0))
         }
     }
 
@@ -83,10 +83,10 @@ public struct File: ~Copyable {
     ) throws(HDF5Error) -> File {
         H5.silenceAutomaticErrorPrinting()
         return try inContext("cannot open file '\(path)'") { () throws(HDF5Error) -> File in
-            let access = try H5.fileAccessList(communicator: communicator?.handle)
+            let access = try H5.fileAccessList(communicator: communicator.flatMap { $0.isAlone ? nil : $0.handle })
             defer { H5.closePropertyList(access) }
             let id = try H5.openFile(path, writable: mode == .readWrite, access: access)
-            return File(id: id, context: FileContext(isParallel: communicator != nil, rank: communicator?.rank ?? 0))
+            return File(id: id, context: FileContext(isParallel: communicator.map { !$0.isAlone } ?? false, rank: communicator?.rank ?? 0))
         }
     }
 

@@ -43,6 +43,28 @@ public func withMPI<R>(abortExitCode: Int32 = 1, _ body: (Communicator) throws -
     }
 }
 
+/// Runs `body` on every rank of a job: under MPI (`withMPI`) when a launcher started the
+/// process (`launched`), else as one process with `Communicator.alone`, without initialising
+/// MPI (which costs a few tenths of a second). Errors end the process as `withMPI` does.
+public func withRanks<R>(launched: Bool, abortExitCode: Int32 = 1, _ body: (Communicator) throws -> R) -> R {
+    if launched { return withMPI(abortExitCode: abortExitCode, body) }
+    do {
+        return try body(.alone)
+    } catch {
+        writeStandardError("platlas: rank 0: \(error)\n")
+        exit(abortExitCode)
+    }
+}
+
+/// Whether a launcher (mpirun, mpiexec, srun) started this process, from the variables it
+/// sets: Open MPI's `OMPI_COMM_WORLD_SIZE`, PMIx's `PMIX_RANK`, PMI's `PMI_RANK` / `PMI_SIZE`,
+/// or a Slurm job step of several tasks (`SLURM_STEP_ID` with `SLURM_NTASKS` > 1).
+public func startedByLauncher(_ environment: [String: String]) -> Bool {
+    if ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"].contains(where: { environment[$0] != nil }) { return true }
+    if environment["SLURM_STEP_ID"] != nil, let tasks = environment["SLURM_NTASKS"].flatMap(Int.init), tasks > 1 { return true }
+    return false
+}
+
 /// Writes text to file descriptor 2 without buffering.
 func writeStandardError(_ text: String) {
     var text = text

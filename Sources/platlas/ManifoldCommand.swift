@@ -131,7 +131,10 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         var run = ManifoldConstruction(builders: builders, collective: MPICollective(world), options: options, fingerprint: fingerprint, log: log)
         if let checkpointPath {
             let file = ManifoldCheckpointFile(path: checkpointPath, model: model, communicator: world, log: log)
-            run.checkpointer = { try file.write($0) }
+            run.checkpointer = {
+                try file.write($0)
+                FaultInjection.manifoldCheckpointWritten()
+            }
         }
         if let resume = distribution.resume {
             // Resubmitting the same command is always safe: a finished output is kept, a missing
@@ -205,9 +208,7 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         } else {
             var lines: [String] = []
             for (b, name) in zip(built, names) {
-                let m = b.manifold, ds = b.deltaSigma
                 lines.append("\(name): \(Self.summary(b, name: name))")
-                _ = ds
             }
             Console.output(lines.joined(separator: "\n"))
         }

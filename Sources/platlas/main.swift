@@ -40,7 +40,8 @@ do {
 }
 
 if let distributed = command as? DistributedCommand {
-    let status = withMPI(abortExitCode: 1) { world in
+    // MPI starts only when a launcher started the process; one process alone runs without it.
+    let status = withRanks(launched: startedByLauncher(ProcessInfo.processInfo.environment), abortExitCode: 1) { world in
         let status: Int32
         do {
             try distributed.run(world: world)

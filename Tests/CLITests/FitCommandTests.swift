@@ -4,15 +4,12 @@ import PLAtlasCore
 import PLAtlasIO
 import Testing
 
-/// Runs the built `platlas` binary (.build/debug/platlas, or $PLATLAS_BINARY).
+/// Runs the built `platlas` binary (`CLI.binary`).
 enum FitCLI {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    static var binary: URL {
-        if let path = ProcessInfo.processInfo.environment["PLATLAS_BINARY"] { return URL(fileURLWithPath: path) }
-        return repositoryRoot.appendingPathComponent(".build/debug/platlas")
-    }
+    static var binary: URL { URL(fileURLWithPath: CLI.binary) }
 
     static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()

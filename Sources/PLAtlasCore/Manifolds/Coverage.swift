@@ -17,8 +17,8 @@ public struct CoverageOptions: Sendable {
 ///
 /// An independent sample of the true manifold is made by a different path from the
 /// construction: points on the local pieces (their own random stream), pushed generation by
-/// generation through every preimage (stable; by enumeration of every region when there are at
-/// most 1024, else by `PreimageSolver`) or through F (unstable), kept in the box, at most
+/// generation through every preimage (stable; by the affine inverse of every region when that is
+/// cheap, at most 1024 regions and 2^H M^2 <= 2e5, else by `PreimageSolver`) or through F (unstable), kept in the box, at most
 /// `perGeneration` per generation. Coverage is the fraction of the points past generation 0
 /// that lie on a sheet of their own region (within the tolerance of its flat, and inside its
 /// exact extent, `SheetChain`); the regions the sample reaches where the manifold has no sheet
@@ -38,12 +38,11 @@ public struct Coverage: Sendable, Equatable {
 
     public static let missedListLimit = 8
 
-    /// Measures the coverage of the manifold `builder` holds (under several ranks: each rank the
-    /// regions `owns` says; collective). `generations`: how many generations of sheets the
+    /// Measures the coverage of the manifold `builder` holds (under several ranks, the sheets
+    /// each rank holds; collective, the same figures on every rank for any rank count). `generations`: how many generations of sheets the
     /// construction made (the sample goes one further when the construction ended by itself:
     /// points there are on no sheet).
-    public static func measure(builder: ManifoldBuilder, generations: Int, options: CoverageOptions, collective: any Collective,
-                               owns: (RegionCode) -> Bool) throws -> Coverage {
+    public static func measure(builder: ManifoldBuilder, generations: Int, options: CoverageOptions, collective: any Collective) throws -> Coverage {
         let form = builder.form
         let box = builder.options.bounds
         let tolerance = options.relativeTolerance * (1 + box.diagonal)
@@ -68,7 +67,9 @@ public struct Coverage: Sendable, Equatable {
             }
         }
         let sharing = CollectiveSharing(collective)
+        // Every region's inverse when that is cheap (at most 1024 regions and 2^H M^2 <= 2e5).
         let exhaustive = form.allCodesAreRegions && form.hiddenCount <= 10
+            && Double(1 << form.hiddenCount) * Double(form.dimension * form.dimension) <= 2e5
         let solver = PreimageSolver(form: form, box: box)
         let maps = RegionMaps(form: form)
         var sampled = 0, covered = 0
@@ -108,27 +109,26 @@ public struct Coverage: Sendable, Equatable {
                 next = (0..<options.perGeneration).map { next[$0 * next.count / options.perGeneration] }
             }
             if next.isEmpty { break }
-            for (x, r) in next where owns(r) {
+            // Each rank tests the points against the sheets it holds; a point is covered when it
+            // lies on a sheet of its region on any rank, and its region is missed when no rank
+            // holds a sheet there (so the figures do not depend on where the sheets live).
+            var flags = [Int](repeating: 0, count: 2 * next.count)
+            for (k, (x, r)) in next.enumerated() where builder.sheetsByRegion[r] != nil {
+                flags[2 * k] = 1
+                if builder.lies(x, region: r, tolerance: tolerance) { flags[2 * k + 1] = 1 }
+            }
+            if collective.size > 1 { flags = try collective.allReduce(flags, .max) }
+            for (k, (_, r)) in next.enumerated() {
                 sampled += 1
                 reached.insert(r)
-                if builder.sheetsByRegion[r] == nil { missed.insert(r) }
-                if builder.lies(x, region: r, tolerance: tolerance) { covered += 1 }
+                if flags[2 * k] == 0 { missed.insert(r) }
+                covered += flags[2 * k + 1]
             }
             current = next
         }
-        let sums = try collective.allReduce([sampled, covered, reached.count, missed.count], .sum)
-        var missedWords: [UInt64] = []
-        for r in missed.sorted().prefix(missedListLimit) { missedWords += r.words }
-        let gathered = try collective.allGather(missedWords)
-        let w = RegionCode.wordCount(form.hiddenCount)
-        var list: [RegionCode] = []
-        var k = 0
-        while k + w <= gathered.count {
-            list.append(RegionCode(words: Array(gathered[k..<(k + w)]), count: form.hiddenCount)!)
-            k += w
-        }
-        return Coverage(fraction: sums[0] > 0 ? Double(sums[1]) / Double(sums[0]) : .nan, sampled: sums[0], covered: sums[1],
-                        generations: generations, tolerance: tolerance, regionsReached: sums[2], missedRegionCount: sums[3],
-                        missedRegions: Array(list.sorted().prefix(missedListLimit)))
+        let list = Array(missed.sorted().prefix(missedListLimit))
+        return Coverage(fraction: sampled > 0 ? Double(covered) / Double(sampled) : .nan, sampled: sampled, covered: covered,
+                        generations: generations, tolerance: tolerance, regionsReached: reached.count, missedRegionCount: missed.count,
+                        missedRegions: list)
     }
 }

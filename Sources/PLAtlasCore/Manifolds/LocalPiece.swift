@@ -32,6 +32,9 @@ public struct LocalPiece: Sendable {
     let steps: [[Double]]
     /// Constraint rows in the chart at each cycle point: a . c <= slack (region and box).
     let rows: [[(a: [Double], slack: Double)]]
+    /// The same rows flat (row-major, rows x d) and their slacks, for the chord loop.
+    let rowMatrices: [[Double]]
+    let rowSlacks: [[Double]]
     /// The Lyapunov matrix P (d x d, row-major) and rho^2.
     public let lyapunov: [Double]
     public let radiusSquared: Double
@@ -90,6 +93,8 @@ public struct LocalPiece: Sendable {
             rows.append(list)
         }
         self.rows = rows
+        rowMatrices = rows.map { list in list.flatMap(\.a) }
+        rowSlacks = rows.map { list in list.map(\.slack) }
         // The return map at p_0 and its Lyapunov matrix (Smith's doubling).
         var r = Self.identity(d)
         var index = 0
@@ -214,21 +219,63 @@ public struct LocalPiece: Sendable {
     /// nil when the line misses the piece.
     func chordChart(_ c0: [Double], _ w0: [Double], at start: Int) -> (Double, Double)? {
         var lower = -Double.infinity, upper = Double.infinity
-        var c = c0, w = w0, i = start
-        let d = c.count
-        for _ in 0...maxSteps {
-            for row in rows[i] {
-                // a . (c + t w) <= slack
-                let slope = Vec.dot(row.a, w), rest = row.slack + tolerance - Vec.dot(row.a, c)
-                if slope > 0 { upper = min(upper, rest / slope) } else if slope < 0 { lower = max(lower, rest / slope) } else if rest < 0 { return nil }
+        let d = c0.count
+        guard d > 0 else { return nil }
+        var c = c0, w = w0, nc = c0, nw = w0
+        var i = start
+        let tolerance = self.tolerance
+        return c.withUnsafeMutableBufferPointer { cp in
+            w.withUnsafeMutableBufferPointer { wp in
+                nc.withUnsafeMutableBufferPointer { ncp in
+                    nw.withUnsafeMutableBufferPointer { nwp in
+                        var cb = cp.baseAddress!, wb = wp.baseAddress!, ncb = ncp.baseAddress!, nwb = nwp.baseAddress!
+                        for _ in 0...maxSteps {
+                            let ok: Bool = rowMatrices[i].withUnsafeBufferPointer { a in
+                                rowSlacks[i].withUnsafeBufferPointer { slack in
+                                    for r in 0..<slack.count {
+                                        var slope = 0.0, dot = 0.0
+                                        let row = a.baseAddress! + r * d
+                                        for j in 0..<d { slope += row[j] * wb[j]; dot += row[j] * cb[j] }
+                                        let rest = slack[r] + tolerance - dot
+                                        if slope > 0 { upper = min(upper, rest / slope) } else if slope < 0 { lower = max(lower, rest / slope) } else if rest < 0 { return false }
+                                    }
+                                    return lower <= upper
+                                }
+                            }
+                            if !ok { return nil }
+                            if i == 0 && quadratic(cb, wb, lower, d) <= radiusSquared && quadratic(cb, wb, upper, d) <= radiusSquared { return (lower, upper) }
+                            steps[i].withUnsafeBufferPointer { s in
+                                for r in 0..<d {
+                                    var x = 0.0, y = 0.0
+                                    for j in 0..<d { x += s[r * d + j] * cb[j]; y += s[r * d + j] * wb[j] }
+                                    ncb[r] = x
+                                    nwb[r] = y
+                                }
+                            }
+                            swap(&cb, &ncb)
+                            swap(&wb, &nwb)
+                            i = next(i)
+                        }
+                        return nil
+                    }
+                }
             }
-            if lower > upper { return nil }
-            if i == 0 && insideEllipsoid(Vec.axpy(c, lower, w)) && insideEllipsoid(Vec.axpy(c, upper, w)) { return (lower, upper) }
-            c = Self.multiplyVector(steps[i], c, d)
-            w = Self.multiplyVector(steps[i], w, d)
-            i = next(i)
         }
-        return nil
+    }
+
+    /// V(c + t w) = (c + t w)^T P (c + t w).
+    @inline(__always)
+    func quadratic(_ c: UnsafePointer<Double>, _ w: UnsafePointer<Double>, _ t: Double, _ d: Int) -> Double {
+        lyapunov.withUnsafeBufferPointer { p in
+            var v = 0.0
+            for a in 0..<d {
+                let xa = c[a] + t * w[a]
+                var row = 0.0
+                for b in 0..<d { row += p[a * d + b] * (c[b] + t * w[b]) }
+                v += xa * row
+            }
+            return v
+        }
     }
 
     /// The chord through x along v (both in state coordinates, v in the flat).
@@ -257,23 +304,62 @@ public struct LocalPiece: Sendable {
         return out
     }
 
+    /// Chart coordinates of a point along a random direction from the cycle point, at a
+    /// log-uniform fraction (1e-`decades` to 1) of the chord's reach on a random side.
+    func radialStart(at i: Int, rng: inout SeededGenerator, decades: Double) -> [Double]? {
+        var w = (0..<dimension).map { _ in rng.normal() }
+        w = Vec.scale(w, 1 / max(Vec.norm(w), 1e-300))
+        guard let (lo, hi) = chordChart([Double](repeating: 0, count: dimension), w, at: i), lo.isFinite, hi.isFinite else { return nil }
+        let reach = rng.uniform() < 0.5 ? hi : lo
+        return Vec.scale(w, reach * Double.pow(10, -decades * rng.uniform()))
+    }
+
     /// Points of the local piece at cycle point i spread over every scale around the cycle
     /// point: along a random direction, at a log-uniform fraction (1e-`decades` to 1) of the
     /// chord's reach on a random side. Orbits that approach the saddle from any distance pass
     /// through such points, so their preimages find the branches near the saddle too.
     public func sampleAroundCentre(_ count: Int, at i: Int, rng: inout SeededGenerator, decades: Double = 6) -> [[Double]] {
-        let d = dimension
         var out: [[Double]] = []
         guard radiusSquared > 0 else { return [] }
         var attempts = 0
         while out.count < count && attempts < 4 * count {
             attempts += 1
-            var w = (0..<d).map { _ in rng.normal() }
-            w = Vec.scale(w, 1 / max(Vec.norm(w), 1e-300))
-            guard let (lo, hi) = chordChart([Double](repeating: 0, count: d), w, at: i), lo.isFinite, hi.isFinite else { continue }
-            let reach = rng.uniform() < 0.5 ? hi : lo
-            let t = reach * Double.pow(10, -decades * rng.uniform())
-            out.append(point(Vec.scale(w, t), at: i))
+            guard let c = radialStart(at: i, rng: &rng, decades: decades) else { continue }
+            out.append(point(c, at: i))
+        }
+        return out
+    }
+
+    /// Points of the local piece at cycle point i on backward orbits (away from the saddle) of
+    /// points near it: from a point at a log-uniform fraction (1e-`decades` to 1) of the chord's
+    /// reach, the inverse of the contracting steps is applied while the point stays in the
+    /// regions and the box (then its forward orbit, through the earlier points, stays too), and
+    /// one point of the orbit is kept. Orbits coming from the saddle's neighbourhood align with
+    /// the slowest directions: so do these points, where the manifold leaves the piece.
+    public func sampleAlongOrbits(_ count: Int, at i: Int, rng: inout SeededGenerator, decades: Double = 6) -> [[Double]] {
+        let d = dimension, k = points.count
+        guard radiusSquared > 0, d > 0 else { return [] }
+        let inverses: [[Double]?] = steps.map { s in (try? inverse(Matrix(rows: d, columns: d, elements: s)))?.elements }
+        var out: [[Double]] = []
+        var attempts = 0
+        while out.count < count && attempts < 4 * count {
+            attempts += 1
+            guard var c = radialStart(at: i, rng: &rng, decades: decades) else { continue }
+            var index = i
+            var orbit: [([Double], Int)] = [(c, index)]
+            for _ in 0..<100_000 {
+                // The step that led here: from the previous cycle point (stable: i - 1 -> i).
+                let previous = kind == .stable ? (index + k - 1) % k : (index + 1) % k
+                guard let inv = inverses[previous] else { break }
+                let back = Self.multiplyVector(inv, c, d)
+                if rows[previous].contains(where: { Vec.dot($0.a, back) > $0.slack + tolerance }) { break }
+                c = back
+                index = previous
+                orbit.append((c, index))
+            }
+            let (chosen, at) = orbit[Int(rng.next() % UInt64(orbit.count))]
+            // Kept only at cycle point i (the sheet's own point); others start again.
+            if at == i { out.append(point(chosen, at: i)) }
         }
         return out
     }

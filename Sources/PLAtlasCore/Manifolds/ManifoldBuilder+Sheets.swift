@@ -92,8 +92,8 @@ extension ManifoldBuilder {
     /// those found: the preimage of the sheet is continuous across a hyperplane, so a child piece
     /// in region r that reaches the hyperplane of unit j continues in the region with unit j
     /// flipped (when its flat enters that region). Chords run inside each child piece (the region
-    /// and the box, and the sheet through F: `SheetChain.chord`) from its points: towards each
-    /// hyperplane from the point nearest it, and along random directions of the flat. Where a
+    /// and the box, and the sheet through F: `SheetChain.chord`) towards each hyperplane from the
+    /// child point nearest it, along the hyperplane's normal projected on the flat. Where a
     /// hyperplane is what ends a chord, a point just across it, checked to map onto the sheet,
     /// seeds the neighbouring child, which is searched the same way (at most `64 H` new regions
     /// per sheet).
@@ -118,11 +118,6 @@ extension ManifoldBuilder {
                 guard Vec.norm(v) > 1e-12 * Vec.norm(normal) else { continue }
                 let i = points.indices.min { abs(u[$0][k]) < abs(u[$1][k]) }!
                 starts.append((points[i], v))
-            }
-            for _ in 0..<min(h, 4 + points.count) {
-                var v = [Double](repeating: 0, count: m)
-                for q in flat { v = Vec.axpy(v, rng.normal(), q) }
-                starts.append((points[Int(rng.next() % UInt64(points.count))], v))
             }
             for (x, v) in starts {
                 // The chord inside the child piece: region r and the box, then the sheet through F.

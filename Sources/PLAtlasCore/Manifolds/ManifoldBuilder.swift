@@ -115,14 +115,15 @@ public struct ManifoldBuilder {
     }
 
     /// The sheets method's first arrivals: `localCount` points of each exact local piece (and
-    /// the cycle point), half spread uniformly, half over every scale around the cycle point;
-    /// made into the local sheets by `process`.
+    /// the cycle point), a third spread uniformly, a third over every scale around the cycle
+    /// point, a third on orbits leaving it; made into the local sheets by `process`.
     mutating func initialSheets() -> [RegionCode: [Arrival]] {
         var out: [RegionCode: [Arrival]] = [:]
         var rng = SeededGenerator(seed: options.seed, stream: 0x10CA1)
         for i in 0..<saddle.order {
-            let points = [saddle.points[i]] + piece.sample(localCount - localCount / 2, at: i, rng: &rng)
-                + piece.sampleAroundCentre(localCount / 2, at: i, rng: &rng)
+            let third = localCount / 3
+            let points = [saddle.points[i]] + piece.sample(localCount - 2 * third, at: i, rng: &rng)
+                + piece.sampleAroundCentre(third, at: i, rng: &rng) + piece.sampleAlongOrbits(third, at: i, rng: &rng)
             out[saddle.regions[i], default: []].append(
                 Arrival(points: points, basis: local.bases[i], normal: local.normals?[i], generation: 0, source: nil, ancestors: [], cyclePoint: i))
         }

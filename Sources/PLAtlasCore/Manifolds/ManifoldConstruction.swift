@@ -532,8 +532,7 @@ public struct ManifoldConstruction {
         if var coverageOptions = options.coverage {
             coverageOptions.seed = builder.options.seed
             let generations = state.stop.truncated ? max(0, state.generation - 1) : state.generation
-            coverage = try Coverage.measure(builder: builder, generations: generations, options: coverageOptions, collective: world,
-                                            owns: { [owners, rank] in owners($0) == rank })
+            coverage = try Coverage.measure(builder: builder, generations: generations, options: coverageOptions, collective: world)
         }
         // The load report.
         var r = reports[i]

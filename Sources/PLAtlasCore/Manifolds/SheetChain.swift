@@ -56,6 +56,7 @@ public struct SheetChain {
 
     /// The flats of the levels of recently used sheets (a reference type, shared by copies).
     final class FlatCache {
+        /// Per sheet: its own flat, then the flats of its levels (parent first).
         var entries: [SheetID: [(origin: [Double], basis: [[Double]])]] = [:]
     }
 
@@ -93,7 +94,12 @@ public struct SheetChain {
     /// piece's], each as (the point of least norm, orthonormal basis), computed outwards from
     /// the local piece (stable: preimages, unstable: images).
     func levelFlats(_ sheet: Sheet) -> [(origin: [Double], basis: [[Double]])] {
-        if let cached = flats.entries[sheet.id] { return cached }
+        if let cached = flats.entries[sheet.id] { return Array(cached.dropFirst()) }
+        // The parent's entry holds the parent's own flat and its levels: exactly this sheet's levels.
+        if let parent = sheet.parent, let cached = flats.entries[parent] {
+            remember(sheet, levels: cached)
+            return cached
+        }
         // Outwards: level 0 is the local piece, level j + 1 is made from level j.
         let regions = Array(sheet.ancestors.reversed())   // r_0 (local), r_1, ..., r_{n-1} (parent)
         var origin = local.points[sheet.cyclePoint], basis = local.bases[sheet.cyclePoint]
@@ -113,9 +119,16 @@ public struct SheetChain {
             out.append((origin, basis))
         }
         let result = Array(out.reversed())
-        if flats.entries.count > 4096 { flats.entries.removeAll(keepingCapacity: true) }
-        flats.entries[sheet.id] = result
+        remember(sheet, levels: result)
         return result
+    }
+
+    /// Keeps the sheet's own flat (origin of least norm) and its levels, for its children.
+    func remember(_ sheet: Sheet, levels: [(origin: [Double], basis: [[Double]])]) {
+        var origin = sheet.origin
+        for q in sheet.basis { origin = Vec.axpy(origin, -Vec.dot(origin, q), q) }
+        if flats.entries.count > 16384 { flats.entries.removeAll(keepingCapacity: true) }
+        flats.entries[sheet.id] = [(origin, sheet.basis)] + levels
     }
 
     /// x projected onto the flat origin + span(basis) (a direction when `direction`).
