@@ -2,7 +2,8 @@
 """Checks that two platlas result files hold the same manifolds, whatever the number of ranks
 that wrote them: every /manifolds/<name> group has the same attributes (except timings and the job-spec analysis label) and,
 after a stable sort of the sheets by region code, bit-identical sheets (region, origin, basis,
-generation, support points, normal); the sample points are compared as sorted rows, also bit
+generation, support points, normal, cycle point, and the parent as the parent's position in
+that order); the sample points are compared as sorted rows, also bit
 for bit. The per-rank load report (/manifolds/<name>/distribution) is not compared.
 Usage: compare-manifolds.py A.h5 B.h5   (exit 0 when equal, 1 with the first difference)"""
 import sys
@@ -19,12 +20,18 @@ def sheets(g):
     support = s["support_points"][()]
     n = region.shape[0]
     order = sorted(range(n), key=lambda i: (tuple(region[i][::-1]), i))
+    position = {i: k for k, i in enumerate(order)}
+    parent = s["parent"][()] if "parent" in s else None
     out = []
     for i in order:
         row = [region[i].tobytes(), s["origin"][i].tobytes(), s["basis"][i].tobytes(), int(s["generation"][i]),
                support[offsets[i]:offsets[i + 1]].tobytes()]
         if "normal" in s:
             row.append(s["normal"][i].tobytes())
+        if parent is not None:
+            row.append(position[int(parent[i])] if parent[i] >= 0 else -1)
+        if "cycle_point" in s:
+            row.append(int(s["cycle_point"][i]))
         out.append(row)
     return out
 

@@ -518,13 +518,17 @@ public struct ManifoldConstruction {
             deltaSigma = try DeltaSigma.compute(saddle: builder.saddle, kind: builder.options.kind, form: builder.form, far: far,
                                                 inside: inside.map(\.values), options: deltaOptions, sharing: CollectiveSharing(world))
         }
-        // The rows of the parents: every region's first row (regions in order, sheets by ordinal).
-        let regionCounts = try gatherInRegionOrder(builder.sheetsByRegion.map { ($0.key, [Double($0.value.count)]) }, units: messages.units, world: world)
+        // The rows of the parents: the file holds each rank's sheets at its offset, in region
+        // order, a region's sheets by ordinal; every region's first row, from its holder.
+        var localFirst: [(RegionCode, [Double])] = []
+        var position = offsets[0]
+        for r in builder.sheetsByRegion.keys.sorted() {
+            localFirst.append((r, [Double(position)]))
+            position += builder.sheetsByRegion[r]!.count
+        }
         var firstRow: [RegionCode: Int] = [:]
-        var row = 0
-        for entry in regionCounts {
-            firstRow[entry.region] = row
-            row += Int(entry.values[0])
+        for entry in try gatherInRegionOrder(localFirst, units: messages.units, world: world) {
+            firstRow[entry.region] = Int(entry.values[0])
         }
         let parentRows = sheets.map { s in s.parent.flatMap { p in firstRow[p.region].map { $0 + p.ordinal } } ?? -1 }
         // Coverage: an independent sample of the true manifold, tested on the owners' sheets.
