@@ -72,6 +72,7 @@ public struct Coverage: Sendable, Equatable {
             && Double(1 << form.hiddenCount) * Double(form.dimension * form.dimension) <= 2e5
         let solver = PreimageSolver(form: form, box: box)
         let maps = RegionMaps(form: form)
+        let table = exhaustive && builder.options.kind == .stable ? InverseTable(form: form, maps: maps) : nil
         var sampled = 0, covered = 0
         var reached = Set<RegionCode>(), missed = Set<RegionCode>()
         for _ in 0..<generations {
@@ -82,10 +83,9 @@ public struct Coverage: Sendable, Equatable {
                 if builder.options.kind == .unstable {
                     let y = maps.image(x, in: current[index].region)
                     if box.contains(y) { out += y + form.region(of: y).words.map { Double(bitPattern: $0) } }
-                } else if exhaustive {
-                    for code in 0..<(1 << form.hiddenCount) {
-                        let d = RegionCode(index: UInt64(code), count: form.hiddenCount)
-                        guard let p = maps.inverseImage(x, in: d), solver.admits(p, in: d), box.contains(p) else { continue }
+                } else if let table {
+                    table.forEachPreimage(of: x) { p, d in
+                        guard solver.admits(p, in: d), box.contains(p) else { return }
                         out += p + d.words.map { Double(bitPattern: $0) }
                     }
                 } else {
@@ -130,5 +130,59 @@ public struct Coverage: Sendable, Equatable {
         return Coverage(fraction: sampled > 0 ? Double(covered) / Double(sampled) : .nan, sampled: sampled, covered: covered,
                         generations: generations, tolerance: tolerance, regionsReached: reached.count, missedRegionCount: missed.count,
                         missedRegions: list)
+    }
+}
+
+/// The affine inverse of every region of a form whose every code is a region (at most 1024),
+/// as one dense table: x = J_d^-1 (y - c_d) for each d with J_d well conditioned, one
+/// matrix-vector product per region (the coverage sample's exhaustive preimages).
+final class InverseTable {
+    let m: Int, h: Int
+    /// Per code index: the inverse (M x M, row-major) and the offset, or nothing (singular).
+    var inverses: [Double]
+    var offsets: [Double]
+    var usable: [Bool]
+
+    init(form: ShallowForm, maps: RegionMaps) {
+        m = form.dimension
+        h = form.hiddenCount
+        let count = 1 << h
+        inverses = [Double](repeating: 0, count: count * m * m)
+        offsets = [Double](repeating: 0, count: count * m)
+        usable = [Bool](repeating: false, count: count)
+        var unit = [Double](repeating: 0, count: m)
+        for code in 0..<count {
+            let d = RegionCode(index: UInt64(code), count: h)
+            // Column k of J_d^-1 is J_d^-1 e_k.
+            for k in 0..<m {
+                unit[k] = 1
+                defer { unit[k] = 0 }
+                guard let column = maps.inverseLinear(unit, in: d) else { break }
+                for i in 0..<m { inverses[code * m * m + i * m + k] = column[i] }
+                if k == m - 1 { usable[code] = true }
+            }
+            let c = maps.offset(d)
+            for i in 0..<m { offsets[code * m + i] = c[i] }
+        }
+    }
+
+    /// Calls `body` with J_d^-1 (y - c_d) and d for every region d with an inverse.
+    func forEachPreimage(of y: [Double], _ body: ([Double], RegionCode) -> Void) {
+        var r = [Double](repeating: 0, count: m)
+        var x = [Double](repeating: 0, count: m)
+        for code in 0..<usable.count where usable[code] {
+            inverses.withUnsafeBufferPointer { a in
+                offsets.withUnsafeBufferPointer { c in
+                    for i in 0..<m { r[i] = y[i] - c[code * m + i] }
+                    for i in 0..<m {
+                        var sum = 0.0
+                        let row = code * m * m + i * m
+                        for k in 0..<m { sum += a[row + k] * r[k] }
+                        x[i] = sum
+                    }
+                }
+            }
+            body(x, RegionCode(index: UInt64(code), count: h))
+        }
     }
 }
