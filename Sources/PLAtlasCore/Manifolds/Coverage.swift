@@ -4,6 +4,9 @@ public struct CoverageOptions: Sendable {
     public var localPoints = 2000
     /// At most this many sample points per generation (evenly chosen beyond).
     public var perGeneration = 1000
+    /// At most about this many sample points in all: long constructions (hundreds of
+    /// generations of a polyline) sample fewer points per generation, at least 100.
+    public var totalPoints = 30000
     /// A point lies on a sheet within this distance of its flat (segment), relative to
     /// 1 + the box diagonal.
     public var relativeTolerance = 1e-6
@@ -19,7 +22,7 @@ public struct CoverageOptions: Sendable {
 /// construction: points on the local pieces (their own random stream), pushed generation by
 /// generation through every preimage (stable; by the affine inverse of every region when that is
 /// cheap, at most 1024 regions and 2^H M^2 <= 2e5, else by `PreimageSolver`) or through F (unstable), kept in the box, at most
-/// `perGeneration` per generation. Coverage is the fraction of the points past generation 0
+/// `perGeneration` per generation (fewer when there are many generations: `totalPoints`). Coverage is the fraction of the points past generation 0
 /// that lie on a sheet of their own region (within the tolerance of its flat, and inside its
 /// exact extent, `SheetChain`); the regions the sample reaches where the manifold has no sheet
 /// are listed.
@@ -74,6 +77,7 @@ public struct Coverage: Sendable, Equatable {
         let maps = RegionMaps(form: form)
         let table = exhaustive && builder.options.kind == .stable ? InverseTable(form: form, maps: maps) : nil
         var sampled = 0, covered = 0
+        let perGeneration = min(options.perGeneration, max(100, options.totalPoints / max(1, generations)))
         var reached = Set<RegionCode>(), missed = Set<RegionCode>()
         for _ in 0..<generations {
             // One step for every point, shared over the ranks; results in point order.
@@ -105,8 +109,8 @@ public struct Coverage: Sendable, Equatable {
                     k += m + w
                 }
             }
-            if next.count > options.perGeneration {
-                next = (0..<options.perGeneration).map { next[$0 * next.count / options.perGeneration] }
+            if next.count > perGeneration {
+                next = (0..<perGeneration).map { next[$0 * next.count / perGeneration] }
             }
             if next.isEmpty { break }
             // Each rank tests the points against the sheets it holds; a point is covered when it

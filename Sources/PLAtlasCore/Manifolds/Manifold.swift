@@ -232,6 +232,9 @@ public struct Manifold: Sendable {
     public var iterations: Int
     public var pointsPushed: Int
     /// Points or segments that left the box.
+    /// How far the manifold reaches: the largest distance of its sample points from the
+    /// cycle (over every rank).
+    public var reach = 0.0
     public var leftBounds: Int
     public var supportPointsPerSheet: Int
     public var nonInvertibility: NonInvertibilityReport

@@ -511,6 +511,7 @@ public struct ManifoldConstruction {
         deltaOptions.seed = builder.options.seed
         let cycle = builder.saddle.points
         let far = try world.allReduce(points.map { DeltaSigma.distance($0, toCycle: cycle) }.max() ?? 0, .max)
+        manifold.reach = far
         var deltaSigma: DeltaSigma? = nil
         if far > 0 && options.deltaSigma != nil {
             let mine = zip(points, pointRegions).filter { DeltaSigma.isInside($0.0, cycle: cycle, far: far, options: deltaOptions) }

@@ -28,6 +28,7 @@ public enum ManifoldOutput {
             ("stop_reason", .string(manifold.stopReason.rawValue)),
             ("truncated", .bool(manifold.stopReason.truncated)),
             ("left_bounds", .integer(manifold.leftBounds)),
+            ("reach", .number(manifold.reach)),
             ("bounds", .array([.numbers(manifold.bounds.lower), .numbers(manifold.bounds.upper)])),
             ("all_branches", .bool(manifold.allBranches)),
         ]
@@ -97,6 +98,7 @@ public enum ManifoldOutput {
         try g.setAttribute("non_invertible_points", manifold.nonInvertibility.affected)
         try g.setAttribute("truncated", manifold.stopReason.truncated ? 1 : 0)
         try g.setAttribute("left_bounds", manifold.leftBounds)
+        try g.setAttribute("reach", manifold.reach)
         try g.setAttribute("all_branches", manifold.allBranches ? 1 : 0)
         try g.setAttribute("seconds", manifold.seconds)
         try g.setAttribute("coverage", coverage?.fraction ?? .nan)
