@@ -36,12 +36,15 @@ echo "| model | M | H | box | us per point | nodes per point | points with 0/1/2
 echo "|---|---|---|---|---|---|---|---|"
 row() {
     local label=$1 model=$2 box=$3 points=$4; shift 4
-    "$PLATLAS" bench-preimages "$model" --bounds="$box" --points "$points" "$@" | /usr/bin/python3 -c '
+    "$PLATLAS" bench-preimages "$model" --bounds="$box" --points "$points" "$@" >"$TMP/row.json"
+    /usr/bin/python3 - "$label" "$box" "$TMP/row.json" <<'PY'
 import json, sys
-d = json.load(sys.stdin)
-label, box = sys.argv[1], sys.argv[2]
+label, box, path = sys.argv[1:4]
+d = json.load(open(path))
 dis = "-" if d["disagreements"] is None else str(d["disagreements"])
-print(f"| {label} | {d[\"dimension\"]} | {d[\"hidden\"]} | {box} | {d[\"microseconds_per_point\"]:.1f} | {d[\"nodes_per_point\"]:.1f} | {\"/\".join(map(str, d[\"preimages\"]))} | {dis} |")' "$label" "$box"
+counts = "/".join(map(str, d["preimages"]))
+print(f"| {label} | {d['dimension']} | {d['hidden']} | {box} | {d['microseconds_per_point']:.1f} | {d['nodes_per_point']:.1f} | {counts} | {dis} |")
+PY
 }
 for m in ../shared/models/plrnn_lorenz_m10.json ../shared/models/alrnn_lorenz_m20_p2.json; do
     [ -f "$m" ] && row "$(basename "$m" .json)" "$m" -60:60 5000 --verify
@@ -50,7 +53,7 @@ row "duffing (jobs/models)" jobs/models/duffing.json -30:30 5000
 random_model plrnn 10 10 1 > "$TMP/p10.json"; row "random PLRNN" "$TMP/p10.json" -20:20 5000 --verify
 for p in 10 16 20; do
     random_model alrnn 25 $p 1 > "$TMP/a$p.json"
-    if [ $p -le 16 ]; then row "random ALRNN" "$TMP/a$p.json" -20:20 2000 --verify; else row "random ALRNN" "$TMP/a$p.json" -20:20 2000; fi
+    if [ $p -le 10 ]; then row "random ALRNN" "$TMP/a$p.json" -20:20 2000 --verify; else row "random ALRNN" "$TMP/a$p.json" -20:20 2000; fi
 done
 for h in 50 100 200; do
     random_model shplrnn 3 $h 1 > "$TMP/s$h.json"; row "random shPLRNN" "$TMP/s$h.json" -10:10 2000
