@@ -29,6 +29,26 @@ public enum ExampleNetworks {
     /// The direction of `h` that the decision network's bias moves along.
     public static let decisionBiasDirection: [Double] = [1, -1, 0]
 
+    /// A three-choice winner-take-all network: a PLRNN with M = 3 units, each self-exciting and
+    /// inhibiting the others,
+    ///
+    ///     z_i' = 0.2 z_i + 0.5 relu(z_i) - 0.35 sum_{j != i} relu(z_j) + 1.
+    ///
+    /// Fixed points: three choice attractors (one unit active, at 10/3; eigenvalues 0.7, 0.2,
+    /// 0.2), three saddles (two units active, at 1/0.65; eigenvalues 1.05, 0.35, 0.2) whose 1D
+    /// unstable manifolds join the two choices they lie between, and a central source (all
+    /// active, at 1; eigenvalues 1.05, 1.05, 0). The saddle connections close up into a ring
+    /// of three attractors and three saddles inside the central source's 2D unstable manifold:
+    /// a closed invariant curve, though with a fast drift between the choices.
+    public static func threeChoices() -> Model {
+        let (a, s, c) = (0.2, 0.5, 0.35)
+        return try! Model(kind: .plrnn, parameters: [
+            "A": Parameter(name: "A", shape: [3], values: [a, a, a]),
+            "W": Parameter(name: "W", shape: [3, 3], values: [s, -c, -c, -c, s, -c, -c, -c, s]),
+            "h": Parameter(name: "h", shape: [3], values: [1, 1, 1]),
+        ])
+    }
+
     /// A PLRNN with M = 1 + fast.count units whose fixed point z* = (1, 1.5, 2, ...) in the
     /// all-active orthant has the eigenvalues `slow` (eigenvector v = (1, -1, 1, ...) / sqrt(M))
     /// and `fast`, exactly: J = A + W = V diag(slow, fast) V^-1 with V = [v, e_2, ..., e_M] (not

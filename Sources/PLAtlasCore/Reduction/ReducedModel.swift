@@ -61,6 +61,9 @@ public struct ReducedModel: Sendable {
     public var fixedPoints: [ReducedFixedPoint]
     /// {s : |f(s) - s| <= tolerance} (empty without a curve).
     public var slowSet: [ClosedRange<Double>]
+    /// d = 2 with the model's other fixed points given: the closed chain of saddle connections
+    /// found among them (`RingAttractor.find`), if any.
+    public var ring: RingAttractorReport?
     public var classification: SlowManifoldClassification
 
     public var spectralGap: Double { subspace.spectralGap }
@@ -72,8 +75,11 @@ public enum Reduction {
     /// The reduced model of `cycle` on its d-dimensional slow SSM (docs/reduce.md): the
     /// spectral subspace; for d = 1 at a fixed point with a real slow eigenvalue the exact
     /// invariant curve and its piecewise-linear reduced map, with fixed points, drift and the
-    /// line-attractor classification; otherwise the linear reduced map on the local piece.
-    public static func reduce(form: ShallowForm, cycle: Cycle, options: ReductionOptions) throws(ReductionError) -> ReducedModel {
+    /// line-attractor classification; otherwise the linear reduced map on the local piece, and
+    /// for d = 2 the ring-attractor classification of the closed chain of saddle connections
+    /// among `fixedPoints` (the model's fixed points, `cycle` among them or not), if any.
+    public static func reduce(form: ShallowForm, cycle: Cycle, options: ReductionOptions,
+                              fixedPoints: [Cycle] = []) throws(ReductionError) -> ReducedModel {
         let subspace = try SpectralSubspace(cycle: cycle, form: form, dimension: options.dimension)
         let slow = subspace.slowEigenvalues
         guard options.dimension == 1, cycle.order == 1, slow[0].imaginary == 0, slow[0].real != 0, abs(slow[0].real) != 1 else {
@@ -81,10 +87,17 @@ public enum Reduction {
             var fixed = origin
             let moduli = slow.map(\.length)
             fixed.stability = moduli.allSatisfy { $0 < 1 } ? .stable : (moduli.allSatisfy { $0 > 1 } ? .unstable : .marginal)
-            let why = options.dimension == 1 ? "no 1D curve (a cycle, or a slow eigenvalue that is not real with 0 < |lambda| != 1): only the local reduced model"
-                : "d = \(options.dimension): the local reduced model; ring attractors are closed chains of saddle connections (RingAttractor.find)"
-            return ReducedModel(subspace: subspace, curve: nil, map: nil, fixedPoints: [fixed], slowSet: [],
-                                classification: .init(kind: .none, interval: nil, driftTolerance: options.driftTolerance ?? 0, reason: why))
+            var why = options.dimension == 1 ? "no 1D curve (a cycle, or a slow eigenvalue that is not real with 0 < |lambda| != 1): only the local reduced model"
+                : "d = \(options.dimension): the local reduced model only"
+            var classification = SlowManifoldClassification(kind: .none, interval: nil, driftTolerance: options.driftTolerance ?? 0, reason: why)
+            var ring: RingAttractorReport?
+            if options.dimension == 2 && !fixedPoints.isEmpty {
+                ring = RingAttractor.find(form: form, fixedPoints: fixedPoints, options: options)
+                why = "d = 2: no closed chain of saddle connections among the \(fixedPoints.count) fixed points given"
+                classification = ring?.classification ?? .init(kind: .none, interval: nil, driftTolerance: options.driftTolerance ?? 0, reason: why)
+            }
+            return ReducedModel(subspace: subspace, curve: nil, map: nil, fixedPoints: [fixed], slowSet: [], ring: ring,
+                                classification: classification)
         }
         var curveOptions = options.curve
         curveOptions.bounds = options.bounds
@@ -93,7 +106,7 @@ public enum Reduction {
         let tolerance = options.driftTolerance ?? options.relativeDriftTolerance * (map.domain.upperBound - map.domain.lowerBound)
         let slowSet = map.slowSet(tolerance: tolerance)
         let classification = classifyLine(subspace: subspace, map: map, slowSet: slowSet, tolerance: tolerance, options: options)
-        return ReducedModel(subspace: subspace, curve: curve, map: map, fixedPoints: map.fixedPoints, slowSet: slowSet,
+        return ReducedModel(subspace: subspace, curve: curve, map: map, fixedPoints: map.fixedPoints, slowSet: slowSet, ring: nil,
                             classification: classification)
     }
 

@@ -189,6 +189,40 @@ struct ReductionTests {
         #expect(reversed.points == track.points && reversed.folds == track.folds)
     }
 
+    @Test func theThreeChoiceNetworksSaddleConnectionsCloseIntoARing() throws {
+        let model = ExampleNetworks.threeChoices()
+        let form = model.shallowForm()
+        let all = try Self.fixedPoints(model)
+        // Three choices, three saddles of unstable dimension 1, and the centre (unstable dimension 2).
+        #expect(all.filter { $0.stability == .stable }.count == 3)
+        #expect(all.filter { $0.stability == .saddle }.map(\.unstableDimension).sorted() == [1, 1, 1, 2])
+        // The centre's 2D SSM (its unstable plane, eigenvalue 1.05 twice) holds the ring.
+        let centre = try #require(all.first { Vec.distance($0.points[0], [1, 1, 1]) < 1e-12 })
+        var options = ReductionOptions(dimension: 2, bounds: Self.box3)
+        let plain = try Reduction.reduce(form: form, cycle: centre, options: options, fixedPoints: all)
+        #expect(plain.subspace.slowEigenvalues.allSatisfy { abs($0.real - 1.05) < 1e-12 } && plain.subspace.continuation == .unstable)
+        let ring = try #require(plain.ring)
+        // Three choices joined by three saddles, each choice once, each saddle between the two
+        // choices it lies between (its inactive unit is the third choice's).
+        #expect(Set(ring.attractors).count == 3 && Set(ring.saddles).count == 3)
+        for (k, saddle) in ring.saddles.enumerated() {
+            let (from, to) = (all[ring.attractors[k]].points[0], all[ring.attractors[(k + 1) % 3]].points[0])
+            let active = (0..<3).filter { all[saddle].points[0][$0] > 0 }
+            #expect(Set(active) == Set((0..<3).filter { from[$0] > 0 || to[$0] > 0 }))
+            Self.checkInvariance(ring.curves[k], form)
+        }
+        #expect(abs(ring.length - ring.curves.map(\.extent).reduce(0, +)) < 1e-12)
+        // The drift between the choices is fast (slopes 0.7 and 1.05): a closed curve, no ring
+        // attractor at the default tolerance; one at a tolerance above its largest drift.
+        #expect(plain.classification.kind == .none && ring.maximumDrift > 0.1)
+        options.driftTolerance = ring.maximumDrift * 1.01
+        let loose = try Reduction.reduce(form: form, cycle: centre, options: options, fixedPoints: all)
+        #expect(loose.classification.kind == .ringAttractor, "\(loose.classification.reason)")
+        // The decision network has no ring: its two choices are joined once.
+        let decision = try Self.fixedPoints(ExampleNetworks.decision())
+        #expect(RingAttractor.find(form: ExampleNetworks.decision().shallowForm(), fixedPoints: decision, options: options) == nil)
+    }
+
     @Test func piecewiseLinearMapsFixedPointsAndSlowSets() {
         // f: 0 -> 0.5, 1 -> 1, 2 -> 2.6, 3 -> 2.6; g = f - s: 0.5, 0, 0.6, -0.4.
         let map = PiecewiseLinearMap(s: [0, 1, 2, 3], f: [0.5, 1, 2.6, 2.6])
