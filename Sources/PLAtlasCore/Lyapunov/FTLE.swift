@@ -353,94 +353,116 @@ struct ScaledProduct {
     var logSize: Double { Double(exponent) * Double.log(2) + Double.log(largest) }
 }
 
-/// F and its region Jacobian along forward orbits, without allocation per step.
-struct TangentStepper {
-    let form: ShallowForm
+/// F and its region Jacobian along forward orbits: the model's arrays copied once into raw
+/// memory, and no allocation per step. One per work item (not shared between threads).
+final class TangentStepper {
+    let m: Int, h: Int
+    let selectorOffset: Int?
+    /// A (M x M), W1 (M x H), N (H x M), b (H), h1 (M), one block.
+    let parameters: UnsafeMutablePointer<Double>
+    let a: UnsafeMutablePointer<Double>, w1: UnsafeMutablePointer<Double>, n: UnsafeMutablePointer<Double>
+    let b: UnsafeMutablePointer<Double>, h1: UnsafeMutablePointer<Double>
+
+    init(form: ShallowForm) {
+        m = form.dimension
+        h = form.hiddenCount
+        selectorOffset = form.selectorOffset
+        let arrays = [form.A, form.W1, form.N, form.b, form.h1]
+        parameters = UnsafeMutablePointer<Double>.allocate(capacity: max(1, arrays.reduce(0) { $0 + $1.count }))
+        var offsets: [Int] = []
+        var position = 0
+        for array in arrays {
+            offsets.append(position)
+            for (i, x) in array.enumerated() { parameters[position + i] = x }
+            position += array.count
+        }
+        (a, w1, n, b, h1) = (parameters + offsets[0], parameters + offsets[1], parameters + offsets[2], parameters + offsets[3],
+                             parameters + offsets[4])
+    }
+
+    deinit { parameters.deallocate() }
 
     /// (1/T) log sigma_max of the Jacobian product along T steps from x, or nil when the orbit's
     /// norm exceeds `bound` (or stops being finite) before step T.
     func forwardExponent(from start: [Double], steps: Int, bound: Double) -> Double? {
-        let m = form.dimension, h = form.hiddenCount
-        var z = start, next = [Double](repeating: 0, count: m)
-        var u = [Double](repeating: 0, count: h)
-        var jacobian = [Double](repeating: 0, count: m * m)
-        var product = ScaledProduct(identity: m)
-        var scratch = [Double](repeating: 0, count: m * m)
+        let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 2 * m + h + 3 * m * m)
+        defer { buffer.deallocate() }
+        var z = buffer, next = buffer + m
+        let u = buffer + 2 * m, jacobian = u + h
+        var product = jacobian + m * m, scratch = product + m * m
+        for i in 0..<m { z[i] = start[i] }
+        for i in 0..<(m * m) { product[i] = 0 }
+        for i in 0..<m { product[i * m + i] = 1 }
+        var exponent = 0
         let bound2 = bound * bound
         for _ in 0..<steps {
-            step(z, next: &next, jacobian: &jacobian, preActivation: &u)
-            multiply(jacobian, &product.matrix, scratch: &scratch, m: m)
-            product.renormalise()
+            step(z, next: next, jacobian: jacobian, preActivation: u)
+            if m == 2 {
+                let (p0, p1, p2, p3) = (product[0], product[1], product[2], product[3])
+                product[0] = jacobian[0] * p0 + jacobian[1] * p2
+                product[1] = jacobian[0] * p1 + jacobian[1] * p3
+                product[2] = jacobian[2] * p0 + jacobian[3] * p2
+                product[3] = jacobian[2] * p1 + jacobian[3] * p3
+            } else {
+                SmallKernels.multiply(jacobian, product, into: scratch, m: m, k: m, n: m)
+                swap(&product, &scratch)
+            }
+            var largest = 0.0
+            for i in 0..<(m * m) { largest = max(largest, abs(product[i])) }
+            if largest > 0x1p500 || (largest < 0x1p-500 && largest > 0) {
+                let e = largest.exponent
+                let unit = Double(sign: .plus, exponent: -e, significand: 1)
+                for i in 0..<(m * m) { product[i] *= unit }
+                exponent += Int(e)
+            }
             swap(&z, &next)
             var n2 = 0.0
-            for v in z { n2 += v * v }
+            for i in 0..<m { n2 += z[i] * z[i] }
             guard n2 <= bound2 else { return nil }
         }
-        return product.logLargestSingularValue() / Double(steps)
+        var result = ScaledProduct(identity: m)
+        for i in 0..<(m * m) { result.matrix[i] = product[i] }
+        result.exponent = exponent
+        return result.logLargestSingularValue() / Double(steps)
     }
 
     /// next = F(z) and jacobian = J_d for the region d of z (a unit exactly at 0 is off).
     @inline(__always)
-    func step(_ z: [Double], next: inout [Double], jacobian: inout [Double], preActivation u: inout [Double]) {
-        let m = form.dimension, h = form.hiddenCount
-        form.A.withUnsafeBufferPointer { a in
-            for i in 0..<m {
-                var s = form.h1[i]
-                for j in 0..<m { s += a[i * m + j] * z[j] }
-                next[i] = s
-            }
-            for i in 0..<(m * m) { jacobian[i] = a[i] }
+    func step(_ z: UnsafeMutablePointer<Double>, next: UnsafeMutablePointer<Double>, jacobian: UnsafeMutablePointer<Double>,
+              preActivation u: UnsafeMutablePointer<Double>) {
+        for i in 0..<m {
+            var s = h1[i]
+            for j in 0..<m { s += a[i * m + j] * z[j] }
+            next[i] = s
         }
-        if let offset = form.selectorOffset {
-            for k in 0..<h { u[k] = z[offset + k] }
-        } else {
-            form.N.withUnsafeBufferPointer { n in
-                for k in 0..<h {
-                    var s = form.b[k]
-                    for j in 0..<m { s += n[k * m + j] * z[j] }
-                    u[k] = s
+        for i in 0..<(m * m) { jacobian[i] = a[i] }
+        if let offset = selectorOffset {
+            for k in 0..<h {
+                let uk = z[offset + k]
+                guard uk > 0 else { continue }
+                for r in 0..<m {
+                    let wr = w1[r * h + k]
+                    next[r] += wr * uk
+                    jacobian[r * m + offset + k] += wr
                 }
             }
+            return
         }
-        form.W1.withUnsafeBufferPointer { w in
-            form.N.withUnsafeBufferPointer { n in
-                for k in 0..<h where u[k] > 0 {
-                    let uk = u[k]
-                    for r in 0..<m {
-                        let wr = w[r * h + k]
-                        if wr == 0 { continue }
-                        next[r] += wr * uk
-                        if let offset = form.selectorOffset {
-                            jacobian[r * m + offset + k] += wr
-                        } else {
-                            for c in 0..<m { jacobian[r * m + c] += wr * n[k * m + c] }
-                        }
-                    }
-                }
+        for k in 0..<h {
+            var s = b[k]
+            for j in 0..<m { s += n[k * m + j] * z[j] }
+            u[k] = s
+        }
+        for k in 0..<h where u[k] > 0 {
+            let uk = u[k]
+            for r in 0..<m {
+                let wr = w1[r * h + k]
+                if wr == 0 { continue }
+                next[r] += wr * uk
+                for c in 0..<m { jacobian[r * m + c] += wr * n[k * m + c] }
             }
         }
     }
-}
-
-/// product = left * product (M x M, row-major), through `scratch`.
-@inline(__always)
-func multiply(_ left: [Double], _ product: inout [Double], scratch: inout [Double], m: Int) {
-    if m == 2 {
-        let (p0, p1, p2, p3) = (product[0], product[1], product[2], product[3])
-        product[0] = left[0] * p0 + left[1] * p2
-        product[1] = left[0] * p1 + left[1] * p3
-        product[2] = left[2] * p0 + left[3] * p2
-        product[3] = left[2] * p1 + left[3] * p3
-        return
-    }
-    left.withUnsafeBufferPointer { l in
-        product.withUnsafeBufferPointer { p in
-            scratch.withUnsafeMutableBufferPointer { s in
-                SmallKernels.multiply(l.baseAddress!, p.baseAddress!, into: s.baseAddress!, m: m, k: m, n: m)
-            }
-        }
-    }
-    swap(&product, &scratch)
 }
 
 /// Backward orbits through every preimage branch (see `ftleField`). Holds a preimage solver

@@ -23,11 +23,16 @@ struct FTLETests {
         return p
     }
 
+    /// A JSON object from a file of the repository (`path` relative to its root).
+    static func repositoryJSON(_ path: String) throws -> [String: Any] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(path)
+        return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    }
+
     /// The shPLRNN fitted to the Duffing oscillator (jobs/models/duffing.json).
     static func duffing() throws -> Model {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("jobs/models/duffing.json")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let object = try Self.repositoryJSON("jobs/models/duffing.json")
         func vector(_ name: String) throws -> [Double] { try #require(object[name] as? [Double]) }
         func matrix(_ name: String) throws -> (values: [Double], shape: [Int]) {
             let rows = try #require(object[name] as? [[Double]])

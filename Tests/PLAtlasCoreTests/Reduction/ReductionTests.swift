@@ -223,6 +223,16 @@ struct ReductionTests {
         #expect(RingAttractor.find(form: ExampleNetworks.decision().shallowForm(), fixedPoints: decision, options: options) == nil)
     }
 
+    @Test func theBundledDecisionModelFileIsTheExampleNetwork() throws {
+        // jobs/models/decision-line.json, for the command line and the benchmarks.
+        let object = try FTLETests.repositoryJSON("jobs/models/decision-line.json")
+        let w = try #require(object["W"] as? [[Double]])
+        let model = ExampleNetworks.decision()
+        #expect(object["type"] as? String == "plrnn")
+        #expect(object["A"] as? [Double] == model.parameter("A")!.values && object["h"] as? [Double] == model.parameter("h")!.values)
+        #expect(w.flatMap { $0 } == model.parameter("W")!.values)
+    }
+
     @Test func piecewiseLinearMapsFixedPointsAndSlowSets() {
         // f: 0 -> 0.5, 1 -> 1, 2 -> 2.6, 3 -> 2.6; g = f - s: 0.5, 0, 0.6, -0.4.
         let map = PiecewiseLinearMap(s: [0, 1, 2, 3], f: [0.5, 1, 2.6, 2.6])
