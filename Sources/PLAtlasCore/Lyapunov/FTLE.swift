@@ -343,6 +343,8 @@ struct ScaledProduct {
             let det = abs(a * d - b * c)
             let disc = max((f2 - 2 * det) * (f2 + 2 * det), 0)
             s = ((f2 + disc.squareRoot()) / 2).squareRoot()
+        case 3...8:
+            s = largestEigenvalueOfGram(matrix, m).squareRoot()
         default:
             s = (try? singularValueDecomposition(Matrix(rows: m, columns: m, elements: matrix)).singularValues.first) ?? .nan
         }
@@ -351,6 +353,47 @@ struct ScaledProduct {
 
     /// log growth so far as log2 scale + log of the largest entry (for ranking branches).
     var logSize: Double { Double(exponent) * Double.log(2) + Double.log(largest) }
+}
+
+/// The largest eigenvalue of P^T P (P: m x m, row-major, largest entry near 1) by cyclic Jacobi
+/// rotations: accurate to a few units of rounding relative to ||P||^2, without LAPACK's call
+/// overhead (the FTLE of a small network needs one per grid point).
+func largestEigenvalueOfGram(_ p: [Double], _ m: Int) -> Double {
+    var g = [Double](repeating: 0, count: m * m)
+    for r in 0..<m {
+        for c in r..<m {
+            var sum = 0.0
+            for t in 0..<m { sum += p[t * m + r] * p[t * m + c] }
+            g[r * m + c] = sum
+            g[c * m + r] = sum
+        }
+    }
+    var trace = 0.0
+    for i in 0..<m { trace += g[i * m + i] }
+    for _ in 0..<60 {
+        var off = 0.0
+        for r in 0..<m { for c in (r + 1)..<m { off += g[r * m + c] * g[r * m + c] } }
+        if off <= 1e-34 * trace * trace { break }
+        for i in 0..<(m - 1) {
+            for j in (i + 1)..<m where g[i * m + j] != 0 {
+                // The rotation that zeroes g[i][j] (Golub and Van Loan, symmetric Schur).
+                let tau = (g[j * m + j] - g[i * m + i]) / (2 * g[i * m + j])
+                let t = (tau >= 0 ? 1 : -1) / (abs(tau) + (1 + tau * tau).squareRoot())
+                let c = 1 / (1 + t * t).squareRoot(), s = t * c
+                for k in 0..<m {
+                    let (a, b) = (g[k * m + i], g[k * m + j])
+                    g[k * m + i] = c * a - s * b
+                    g[k * m + j] = s * a + c * b
+                }
+                for k in 0..<m {
+                    let (a, b) = (g[i * m + k], g[j * m + k])
+                    g[i * m + k] = c * a - s * b
+                    g[j * m + k] = s * a + c * b
+                }
+            }
+        }
+    }
+    return (0..<m).map { g[$0 * m + $0] }.max()!
 }
 
 /// F and its region Jacobian along forward orbits: the model's arrays copied once into raw
@@ -403,6 +446,15 @@ final class TangentStepper {
                 product[1] = jacobian[0] * p1 + jacobian[1] * p3
                 product[2] = jacobian[2] * p0 + jacobian[3] * p2
                 product[3] = jacobian[2] * p1 + jacobian[3] * p3
+            } else if m <= 8 {
+                for r in 0..<m {
+                    for c in 0..<m {
+                        var sum = 0.0
+                        for t in 0..<m { sum += jacobian[r * m + t] * product[t * m + c] }
+                        scratch[r * m + c] = sum
+                    }
+                }
+                swap(&product, &scratch)
             } else {
                 SmallKernels.multiply(jacobian, product, into: scratch, m: m, k: m, n: m)
                 swap(&product, &scratch)

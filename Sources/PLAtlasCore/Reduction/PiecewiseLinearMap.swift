@@ -132,3 +132,33 @@ public struct PiecewiseLinearMap: Sendable, Equatable {
         return out
     }
 }
+
+extension PiecewiseLinearMap {
+    /// The map as a model of its own, so that every analysis runs on the reduced dynamics: a
+    /// shPLRNN with M = 1 and one hidden unit per interior breakpoint,
+    ///
+    ///     f(s) = m_0 s + (f_0 - m_0 s_0) + sum_{i >= 1} (m_i - m_{i-1}) relu(s - s_i)
+    ///
+    /// (A = m_0, W1_i = m_i - m_{i-1}, W2_i = 1, h2_i = -s_i, h1 = f_0 - m_0 s_0), with m_i the
+    /// slope of piece i. It equals f on the domain and continues its end pieces linearly beyond
+    /// it (fixed points found there lie outside the curve). A map of one piece gets one unit
+    /// with zero weight (the format needs H >= 1).
+    public func asModel() -> Model {
+        let n = s.count
+        let slopes = n > 1 ? (0..<(n - 1)).map(slope(ofPiece:)) : [0]
+        var w1: [Double] = [], h2: [Double] = []
+        for i in 1..<max(n - 1, 1) {
+            w1.append(slopes[i] - slopes[i - 1])
+            h2.append(-s[i])
+        }
+        if w1.isEmpty { w1 = [0]; h2 = [0] }
+        let h = w1.count
+        return try! Model(kind: .shplrnn, parameters: [
+            "A": Parameter(name: "A", shape: [1], values: [slopes[0]]),
+            "W1": Parameter(name: "W1", shape: [1, h], values: w1),
+            "W2": Parameter(name: "W2", shape: [h, 1], values: [Double](repeating: 1, count: h)),
+            "h1": Parameter(name: "h1", shape: [1], values: [f[0] - slopes[0] * s[0]]),
+            "h2": Parameter(name: "h2", shape: [h], values: h2),
+        ])
+    }
+}

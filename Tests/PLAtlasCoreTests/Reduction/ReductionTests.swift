@@ -130,6 +130,17 @@ struct ReductionTests {
         #expect(abs(fixed[0].rightSlope! - slowest) <= 1e-4 && abs(fixed[2].leftSlope! - slowest) <= 1e-4)
         // Mirror symmetry x <-> y: the two branches have the same length.
         #expect(abs(curve.s.first! + curve.s.last!) <= 1e-9 * curve.extent)
+        // The reduced map as a model of its own (M = 1): equal to f on the curve, and its
+        // cycle search finds the reduced fixed points with the same stability.
+        let map = try #require(reduced.map)
+        let own = map.asModel()
+        for i in 0...200 {
+            let s = map.domain.lowerBound + (map.domain.upperBound - map.domain.lowerBound) * Double(i) / 200
+            #expect(abs(own.shallowForm()([min(s, map.domain.upperBound)])[0] - map(min(s, map.domain.upperBound))!) <= 1e-12)
+        }
+        let found = try Self.fixedPoints(own).filter { map.domain.contains($0.points[0][0]) }.sorted { $0.points[0][0] < $1.points[0][0] }
+        #expect(found.count == 3 && zip(found, fixed).allSatisfy { abs($0.points[0][0] - $1.s) <= 1e-9 })
+        #expect(found.map(\.stability) == [Stability.stable, .unstable, .stable])
     }
 
     @Test func theFTLERidgeOfTheDecisionNetworkIsTheSaddlesStableManifold() throws {
