@@ -3,7 +3,8 @@
 # without loading the model or finding the default centre) on the toy map's saddle-B preset
 # (science.md section 6, written as a PLRNN like jobs/models/toymap.json), the constructed
 # decision network (jobs/models/decision-line.json) and the fitted Duffing model, on 1 and 2
-# ranks. Prints a markdown table.
+# ranks. The user CPU seconds of the busiest rank (/usr/bin/time around each rank) show how the
+# rows divide over ranks when other work on the machine blurs wall times. Prints a markdown table.
 # Usage: scripts/bench-ftle.sh [BIN_DIR] [N] [RANKS...]   (default: .build/release, 1000, ranks 1 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,22 +26,23 @@ cases=(
     "decision network (M = 3)|jobs/models/decision-line.json --steps 60 --bounds=-1:4,-1:4"
     "Duffing shPLRNN (M = 2, H = 40)|jobs/models/duffing.json --steps 40 --bounds=-4.5:4.5,-4.5:4.5"
 )
-echo "| case | N x N | T | ranks | seconds | us per point | ns per step | averaged | diverged |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| case | N x N | T | ranks | seconds | us per point | ns per step | user s (busiest rank, whole run) | averaged | diverged |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for entry in "${cases[@]}"; do
     label=${entry%%|*}
     read -r -a args <<<"${entry#*|}"
     for np in ${ranks[*]}; do
         if [ "$np" -eq 1 ]; then
-            "$bin/platlas" bench-ftle "${args[@]}" --grid "$n" >"$work/out.json"
+            /usr/bin/time -f "user %U" "$bin/platlas" bench-ftle "${args[@]}" --grid "$n" >"$work/out.json" 2>"$work/err"
         else
-            mpirun --oversubscribe -np "$np" "$bin/platlas" bench-ftle "${args[@]}" --grid "$n" >"$work/out.json"
+            mpirun --oversubscribe -np "$np" /usr/bin/time -f "user %U" "$bin/platlas" bench-ftle "${args[@]}" --grid "$n" >"$work/out.json" 2>"$work/err"
         fi
-        /usr/bin/python3 - "$work/out.json" "$label" <<'PY'
-import json, sys
+        /usr/bin/python3 - "$work/out.json" "$work/err" "$label" <<'PY'
+import json, re, sys
 d = json.load(open(sys.argv[1]))
-print(f"| {sys.argv[2]} | {d['grid']} x {d['grid']} | {d['steps']} | {d['ranks']} | {d['seconds']:.2f} | "
-      f"{d['microseconds_per_point']:.2f} | {d['nanoseconds_per_step']:.1f} | {d['averaged']} | {d['diverged']} |")
+user = max(float(u) for u in re.findall(r"user ([0-9]+[.][0-9]+)", open(sys.argv[2]).read()))
+print(f"| {sys.argv[3]} | {d['grid']} x {d['grid']} | {d['steps']} | {d['ranks']} | {d['seconds']:.2f} | "
+      f"{d['microseconds_per_point']:.2f} | {d['nanoseconds_per_step']:.1f} | {user:.2f} | {d['averaged']} | {d['diverged']} |")
 PY
     done
 done
