@@ -7,7 +7,7 @@ import PLAtlasIO
 
 /// `platlas bench-ftle MODEL`: the time of one FTLE field computed by the core's `ftleField`,
 /// its rows shared over the ranks (one process: all of them) (docs/benchmarks.md, "FTLE fields").
-struct BenchFTLECommand: ParsableCommand, DistributedCommand {
+struct BenchFTLECommand: ParsableCommand, PreparedCommand, DistributedCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-ftle",
         abstract: "Time an N x N FTLE field (the core's ftleField, rows shared over the ranks).",
@@ -31,13 +31,24 @@ struct BenchFTLECommand: ParsableCommand, DistributedCommand {
     @Flag(help: "The backward field (along preimages).")
     var backward = false
 
+    var loaded: (form: ShallowForm, kind: String, plane: FTLEPlane)?
+
+    enum CodingKeys: CodingKey {
+        case model, grid, steps, bounds, axes, backward
+    }
+
     func validate() throws {
         guard grid >= 1, steps >= 1 else { throw ValidationError("--grid and --steps must be positive") }
         try Limits.current.check(options: [("--steps", steps, .count)])
-        try Limits.current.check(Limits.product([grid, grid]), .values, "--grid N: the field's N x N values")
+        do {
+            try Limits.current.check(Limits.product([grid, grid]), .values, "--grid N: the field's N x N values")
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
-    func run(world: Communicator) throws {
+    /// The model and the plane, before MPI starts (bad input exits 2 on every rank).
+    mutating func prepare() throws {
         let model = try self.model.load()
         let form = model.shallowForm()
         let axisList = axes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -51,6 +62,11 @@ struct BenchFTLECommand: ParsableCommand, DistributedCommand {
         } catch {
             throw ValidationError(error.description)
         }
+        loaded = (form, model.kind.rawValue, plane)
+    }
+
+    func run(world: Communicator) throws {
+        let (form, kind, plane) = loaded!
         try world.barrier()
         let started = ContinuousClock.now
         let field = try ftleField(form: form, plane: plane, options: FTLEOptions(steps: steps, direction: backward ? .backward : .forward),
@@ -59,7 +75,7 @@ struct BenchFTLECommand: ParsableCommand, DistributedCommand {
         guard world.isRoot else { return }
         let finite = field.values.filter(\.isFinite)
         Console.output(.object([
-            ("model", .string(model.kind.rawValue)), ("dimension", .integer(form.dimension)), ("hidden", .integer(form.hiddenCount)),
+            ("model", .string(kind)), ("dimension", .integer(form.dimension)), ("hidden", .integer(form.hiddenCount)),
             ("grid", .integer(grid)), ("steps", .integer(steps)), ("ranks", .integer(world.size)), ("direction", .string(backward ? "backward" : "forward")),
             ("seconds", .number(seconds)), ("microseconds_per_point", .number(seconds / Double(grid * grid) * 1e6)),
             ("nanoseconds_per_step", .number(seconds / Double(grid * grid) / Double(steps) * 1e9)),

@@ -319,6 +319,7 @@ one_document fit fit --system bistable --samples 200 --hidden 5 --skip-long-hori
 one_document run run "$work/two.toml" --output "$work/np2-run.h5" --json
 one_document collect collect "$work/np2-collected.h5" "$work/np2-cycles.h5" --json
 one_document bench-kernels bench-kernels --products 1000
+one_document bench-ftle bench-ftle "$work/saddle.json" --grid 20 --steps 10
 if mpirun --oversubscribe -np 2 "$platlas" convert "$work/saddle.json" "$work/np2-model.h5" >"$work/convert.out" 2>"$work/convert.err" \
     && [ "$(grep -c '^platlas: wrote' "$work/convert.err")" -eq 1 ] && [ ! -s "$work/convert.out" ] && [ -f "$work/np2-model.h5" ]; then pass; else
     fail "convert under mpirun -np 2: $(cat "$work/convert.err")"
