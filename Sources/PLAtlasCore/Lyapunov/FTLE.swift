@@ -222,13 +222,24 @@ public struct FTLEField: Sendable {
 ///
 /// **Sharing.** Rows (fixed x[a]) are the work items of `sharing`, so the field is the same
 /// bit for bit on any number of ranks (`SerialSharing` or `CollectiveSharing`).
+///
+/// - Throws: `FTLEInputError` (one line, before anything is computed) when the centre's length
+///   is not M, T < 1, `maxBranches` < 1 or the bound is not a positive finite number; whatever
+///   `sharing` throws.
 public func ftleField(form: ShallowForm, plane: FTLEPlane, options: FTLEOptions = FTLEOptions(),
                       sharing: some WorkSharing = SerialSharing()) throws -> FTLEField {
-    precondition(plane.centre.count == form.dimension, "the plane's centre has \(plane.centre.count) coordinates, the model M = \(form.dimension)")
-    precondition(options.steps >= 1 && options.maxBranches >= 1)
+    guard plane.centre.count == form.dimension else {
+        throw FTLEInputError("the centre has \(plane.centre.count) coordinates; the model has M = \(form.dimension)")
+    }
+    for axis in plane.axes where axis >= form.dimension {
+        throw FTLEInputError("axis \(axis) is out of range: the state axes are 0..\(form.dimension - 1)")
+    }
+    guard options.steps >= 1 else { throw FTLEInputError("the number of steps T must be at least 1, got \(options.steps)") }
+    guard options.maxBranches >= 1 else { throw FTLEInputError("the number of branches must be at least 1, got \(options.maxBranches)") }
     let started = ContinuousClock.now
     let nx = plane.resolution[0], ny = plane.resolution[1]
     let bound = options.bound(for: plane)
+    guard bound > 0 && bound.isFinite else { throw FTLEInputError("the bound must be a positive finite number, got \(bound)") }
     let rows: [[Double]]
     switch options.direction {
     case .forward:

@@ -181,7 +181,7 @@ struct FTLETests {
         }
     }
 
-    @Test func badPlanesAreRefusedWithOneLine() {
+    @Test func badPlanesAreRefusedWithOneLine() throws {
         #expect(throws: FTLEInputError("the two axes must differ, got 1 twice")) {
             try FTLEPlane(centre: [0, 0], axes: [1, 1], lower: [0, 0], upper: [1, 1], resolution: [2, 2])
         }
@@ -193,6 +193,17 @@ struct FTLETests {
         }
         #expect(throws: FTLEInputError("the FTLE plane needs two state axes; the model has M = 1")) {
             try FTLEPlane(centre: [0], lower: [0, 0], upper: [1, 1], resolution: [2, 2])
+        }
+        // Checked against the model and the options before anything is computed.
+        let form = ToyMap.saddleB.shallowForm()
+        let plane3 = try FTLEPlane(centre: [0, 0, 0], axes: [0, 2], lower: [0, 0], upper: [1, 1], resolution: [2, 2])
+        #expect(throws: FTLEInputError("the centre has 3 coordinates; the model has M = 2")) { try ftleField(form: form, plane: plane3) }
+        let plane = try FTLEPlane(centre: [0, 0], lower: [0, 0], upper: [1, 1], resolution: [2, 2])
+        #expect(throws: FTLEInputError("the number of steps T must be at least 1, got 0")) {
+            try ftleField(form: form, plane: plane, options: FTLEOptions(steps: 0))
+        }
+        #expect(throws: FTLEInputError("the bound must be a positive finite number, got -1.0")) {
+            try ftleField(form: form, plane: plane, options: FTLEOptions(bound: -1))
         }
     }
 
