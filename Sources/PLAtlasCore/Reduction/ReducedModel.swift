@@ -19,6 +19,10 @@ public struct ReductionOptions: Sendable {
     /// ... and a slow interval (drift within the tolerance) covering at least this fraction of
     /// the reduced map's domain.
     public var minimumFraction = 0.25
+    /// Reduce onto the unstable subspace of a saddle (unstable eigenvalues ordered first; see
+    /// `SpectralSubspace.init(cycle:form:dimension:unstableFirst:)`): with d = 1, the saddle's
+    /// 1D unstable manifold, the slow manifold of a decision network.
+    public var unstableFirst = false
 
     public init(dimension: Int = 1, bounds: Box) {
         self.dimension = dimension
@@ -80,7 +84,7 @@ public enum Reduction {
     /// among `fixedPoints` (the model's fixed points, `cycle` among them or not), if any.
     public static func reduce(form: ShallowForm, cycle: Cycle, options: ReductionOptions,
                               fixedPoints: [Cycle] = []) throws(ReductionError) -> ReducedModel {
-        let subspace = try SpectralSubspace(cycle: cycle, form: form, dimension: options.dimension)
+        let subspace = try SpectralSubspace(cycle: cycle, form: form, dimension: options.dimension, unstableFirst: options.unstableFirst)
         let slow = subspace.slowEigenvalues
         guard options.dimension == 1, cycle.order == 1, slow[0].imaginary == 0, slow[0].real != 0, abs(slow[0].real) != 1 else {
             let origin = ReducedFixedPoint(s: 0, leftSlope: nil, rightSlope: nil)

@@ -13,6 +13,11 @@ public enum ReductionError: Error, Sendable, Equatable, CustomStringConvertible 
     case notRealOneDimensional(String)
     /// The fixed point lies outside the bounds.
     case outsideBounds
+    /// The slow eigenvalues lie on both sides of the unit circle (or on it): the SSM has no
+    /// one direction (backward or forward) to be continued in.
+    case straddlesUnitCircle
+    /// The manifold machinery refused the SSM (its message).
+    case manifold(String)
 
     public var description: String {
         switch self {
@@ -22,6 +27,9 @@ public enum ReductionError: Error, Sendable, Equatable, CustomStringConvertible 
         case .eigenFailure: "the eigen-decomposition of the Jacobian product failed"
         case .notRealOneDimensional(let why): why
         case .outsideBounds: "the bounds exclude the fixed point"
+        case .straddlesUnitCircle:
+            "the slow eigenvalues lie on both sides of the unit circle (or on it): the slow manifold cannot be continued as one stable or unstable manifold"
+        case .manifold(let message): message
         }
     }
 }
@@ -92,9 +100,13 @@ public struct SpectralSubspace: Sendable {
         return nil
     }
 
+    /// - Parameter unstableFirst: order the eigenvalues outside the unit circle first (then
+    ///   each group slowest first): E is then the unstable subspace of a saddle with d unstable
+    ///   directions (the slow line of a decision network, `--saddle`), even where a stable
+    ///   direction is slower.
     /// - Throws: `ReductionError.dimension` unless 1 <= d <= M, `.splitsComplexPair`,
     ///   `.eigenFailure`.
-    public init(cycle: Cycle, form: ShallowForm, dimension d: Int) throws(ReductionError) {
+    public init(cycle: Cycle, form: ShallowForm, dimension d: Int, unstableFirst: Bool = false) throws(ReductionError) {
         let k = cycle.order, m = form.dimension
         guard d >= 1 && d <= m else { throw .dimension(d, stateDimension: m) }
         let jac = cycle.regions.map { form.jacobian($0) }
@@ -102,6 +114,7 @@ public struct SpectralSubspace: Sendable {
         for j in 0..<k { p0 = jac[j] * p0 }
         guard let (values, vectors) = try? eigenDecomposition(p0) else { throw .eigenFailure }
         let order = values.indices.sorted { i, j in
+            if unstableFirst, (values[i].length > 1) != (values[j].length > 1) { return values[i].length > 1 }
             let (a, b) = (abs(Double.log(values[i].length)), abs(Double.log(values[j].length)))
             if a != b { return a < b }
             if values[i].length != values[j].length { return values[i].length > values[j].length }
