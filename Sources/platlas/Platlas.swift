@@ -31,7 +31,7 @@ struct Platlas: ParsableCommand {
         """),
         version: platlasVersion,
         subcommands: [InfoCommand.self, CyclesCommand.self, ManifoldCommand.self, BasinsCommand.self,
-                      IntersectionsCommand.self, SweepCommand.self, FTLECommand.self, FitCommand.self, RunCommand.self, SubmitCommand.self,
+                      IntersectionsCommand.self, SweepCommand.self, FTLECommand.self, ReduceCommand.self, FitCommand.self, RunCommand.self, SubmitCommand.self,
                       CollectCommand.self, ConvertCommand.self, BenchKernelsCommand.self, BenchPreimagesCommand.self, BenchFTLECommand.self]
     )
 }

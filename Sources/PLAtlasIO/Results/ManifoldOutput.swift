@@ -372,6 +372,12 @@ public struct ManifoldPlot {
         body.append("</g>")
     }
 
+    /// A curve through `points` (a chart of a slow manifold), as one polyline.
+    public mutating func curve(_ points: [[Double]], name: String) {
+        let path = points.map { p in let (x, y) = px(p); return "\(Self.f(x)),\(Self.f(y))" }.joined(separator: " ")
+        body.append(##"<polyline id="\##(Self.escape(name))" class="curve" points="\##(path)" fill="none" stroke="#2ca02c" stroke-width="2.5" stroke-opacity="0.7"/>"##)
+    }
+
     public mutating func intersections(_ points: [IntersectionPoint]) {
         body.append(##"<g id="intersections">"##)
         for p in points {
