@@ -10,7 +10,9 @@ a display (matplotlib's Agg backend). Prints one line per panel and the figure's
 Each kind of analysis has its own section below (a function `draw_<kind>`): cycles, sweeps
 (a 1D sweep as an orbit diagram with its Lyapunov exponent, a 2D sweep as a chart) and
 manifolds (`platlas manifold --output`, or the manifold and basins analyses of a run: the
-sample points of every manifold in the first two coordinates, with the saddle).
+sample points of every manifold in the first two coordinates, with the saddle), FTLE fields
+(`platlas ftle`, `[[ftle]]`: the field as an image) and reduced models (`platlas reduce`,
+`[[reduce]]`: the reduced map on the slow manifold's chart, its fixed points and folds).
 """
 import sys
 
@@ -70,7 +72,7 @@ def draw_cycles(ax, group, title):
     return f"{title}: {len(cycles)} cycles (orders {orders})"
 
 
-MANIFOLD_COLOUR = {"stable": "tab:blue", "unstable": "tab:red"}
+MANIFOLD_COLOUR = {"stable": "tab:blue", "unstable": "tab:red", "slow": "tab:green"}
 
 
 def read_manifold(group):
@@ -170,8 +172,59 @@ def draw_sweep(ax, group, title):
     return f"{title}: sweep {shape} over {', '.join(specs)}, {len(between)} bifurcations, {chaotic} points with a positive exponent"
 
 
+def draw_ftle(ax, group, title):
+    """Section: FTLE fields (`platlas ftle --output`, `[[ftle]]`). /ftle/values[a][b] is the value
+    at x[a] on axis i and y[b] on axis j (NaN where the orbit diverged): imshow wants rows along
+    y, hence the transpose. Ridges of the forward field are basin boundaries."""
+    values, x, y = group["values"][()], group["x"][()], group["y"][()]
+    axes = group["axes"][()]
+    direction = group["direction"][0].decode()
+    image = ax.imshow(values.T, origin="lower", extent=(x[0], x[-1], y[0], y[-1]), aspect="auto", cmap="viridis")
+    plt.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    ax.set_xlabel(f"z{axes[0] + 1}")
+    ax.set_ylabel(f"z{axes[1] + 1}")
+    steps = int(group["steps"][()])
+    ax.set_title(f"{title}: {direction} FTLE, T = {steps}", fontsize=9)
+    finite = values[np.isfinite(values)]
+    top = np.quantile(finite, 0.97) if finite.size else np.nan
+    return (f"{title}: {direction} FTLE {values.shape[0]} x {values.shape[1]}, T = {steps}, "
+            f"{finite.size} averaged ({np.nanmin(values):.4g} to {np.nanmax(values):.4g}; top 3% above {top:.4g}), "
+            f"{values.size - finite.size} diverged")
+
+
+def draw_reduced(ax, group, title):
+    """Section: reduced models (`platlas reduce --output`, `[[reduce]]`). For d = 1: the reduced
+    map f(s) on the chart (arc length s along the slow manifold) against the diagonal, with its
+    fixed points; the drift |f(s) - s| is the vertical distance. With a parameter track, the
+    folds are listed in the printed line."""
+    d = int(group.attrs["dimension"])
+    kind = group.attrs["classification"]
+    gap = float(group.attrs["spectral_gap"])
+    line = f"{title}: d = {d}, spectral gap {gap:.4g}, {kind}"
+    if d == 1 and "chart" in group:
+        s, f = group["s"][()], group["f"][()]
+        ax.plot(s, f, color="tab:green", label="f(s)")
+        ax.plot(s, s, color="gray", linestyle="--", linewidth=0.8, label="s")
+        fixed = group["fixed_points"]
+        stability = fixed["stability"][()].astype(str)
+        for x, st in zip(fixed["s"][()], stability):
+            colour, marker = STYLE.get(st, ("black", "."))
+            ax.scatter([x], [x], color=colour, marker=marker, zorder=3)
+        ax.set_xlabel("s (arc length along the slow manifold)")
+        ax.set_ylabel("f(s)")
+        ax.legend(fontsize=7)
+        line += f", reduced fixed points: {', '.join(stability)}"
+    if "folds" in group:
+        folds = group["folds"]["parameter"][()]
+        line += f", {len(folds)} fold(s) along {group['track'].attrs['param']}" + (
+            f" at {', '.join(f'{p:.6g}' for p in folds)}" if len(folds) else "")
+    ax.set_title(f"{title}: reduced model, {kind}", fontsize=9)
+    return line
+
+
 # Which analyses this example draws: the kind (as `/job/kinds` lists it) and its section.
-SECTIONS = [("cycles", draw_cycles), ("sweep", draw_sweep), ("manifolds", draw_manifolds)]
+SECTIONS = [("cycles", draw_cycles), ("sweep", draw_sweep), ("manifolds", draw_manifolds), ("ftle", draw_ftle),
+            ("reduced", draw_reduced)]
 # Kinds of a run's analyses that write into a shared group: manifold and basins analyses write
 # /manifolds/<name> (drawn once, all manifolds in one panel).
 SHARED_GROUP = {"manifold": "manifolds", "basins": "manifolds"}
@@ -187,7 +240,10 @@ def analyses(run):
         pairs = []
         for label, kind in zip(labels, run["job"]["kinds"][()].astype(str)):
             shared = SHARED_GROUP.get(kind)
-            pair = (shared, shared) if shared else (label, kind)
+            if kind == "reduce":  # [[reduce]] labelled reduce, reduce_2, ... writes /reduced, /reduced_2, ...
+                pair = ("reduced" + label[len("reduce"):], "reduced")
+            else:
+                pair = (shared, shared) if shared else (label, kind)
             if pair not in pairs:
                 pairs.append(pair)
     else:

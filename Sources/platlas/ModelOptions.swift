@@ -29,7 +29,10 @@ struct PlotOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Draw the first two coordinates (a projection for M > 2) into this SVG file.", valueName: "F.svg"))
     var plot: String?
 
-    func validate() throws {
+    func validate() throws { try Self.check(plot) }
+
+    /// An SVG file in a directory that can be written.
+    static func check(_ plot: String?) throws {
         if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got '\(plot)'") }
         try OutputPath.check(plot, option: "--plot")
     }

@@ -31,8 +31,8 @@ struct Platlas: ParsableCommand {
         """),
         version: platlasVersion,
         subcommands: [InfoCommand.self, CyclesCommand.self, ManifoldCommand.self, BasinsCommand.self,
-                      IntersectionsCommand.self, SweepCommand.self, FitCommand.self, RunCommand.self, SubmitCommand.self,
-                      CollectCommand.self, ConvertCommand.self, BenchKernelsCommand.self, BenchPreimagesCommand.self]
+                      IntersectionsCommand.self, SweepCommand.self, FTLECommand.self, ReduceCommand.self, FitCommand.self, RunCommand.self, SubmitCommand.self,
+                      CollectCommand.self, ConvertCommand.self, BenchKernelsCommand.self, BenchPreimagesCommand.self, BenchFTLECommand.self]
     )
 }
 

@@ -38,7 +38,7 @@ guard let workdir else { usage() }
 let failed = withMPI { world in
     if world.isRoot { try FileManager.default.createDirectory(atPath: workdir, withIntermediateDirectories: true) }
     try world.barrier()
-    let all = communicatorCases + parallelHDF5Cases + cycleCases + sweepCases + manifoldCases + basinsCases + (withFailingCase ? [deliberateFailure] : [])
+    let all = communicatorCases + parallelHDF5Cases + cycleCases + sweepCases + manifoldCases + basinsCases + reductionCases + (withFailingCase ? [deliberateFailure] : [])
     let cases = all.filter { only == nil || $0.name.contains(only!) }
     return try runTestCases(cases, world: world, workdir: workdir)
 }

@@ -7,7 +7,8 @@
 # Then the manifold command on 1, 2, 4, 8 ranks (same manifolds, read back with h5py) and a
 # 4-rank manifold run killed with SIGTERM after its first checkpoint and resumed; every command
 # under 2 ranks printing one document; a second run on an output refused by every rank; the
-# basins command and a [[basins]] job spec on 1, 2, 4 ranks (same reports).
+# basins command and a [[basins]] job spec on 1, 2, 4 ranks (same reports); the ftle and reduce
+# commands on 1, 2, 4 ranks and [[ftle]] on 4 (same datasets, bit for bit).
 # Exits 0 only if everything passed; prints a summary line.
 set -euo pipefail
 bin=${1:-.build/release}
@@ -251,6 +252,60 @@ for pair in "basins-spec-np1 basins-spec-np2" "basins-spec-np1 basins-spec-np4" 
     if out=$(/usr/bin/python3 scripts/compare-manifolds.py "$work/$1.h5" "$work/$2.h5"); then pass; else fail "$out"; fi
 done
 
+# 5d. ftle and reduce: the field's rows and the parameter track's values shared over the ranks,
+#     the slow manifold built over them. The commands on 1, 2 and 4 ranks must print the same
+#     --json (timings and the rank count aside) and write the same /ftle, /reduced and
+#     /manifolds/cycle2-slow bit for bit (compare-groups.py); so must a job spec holding both.
+strip_ranks() {  # a.json b.json: equal after dropping every "seconds" and "ranks"
+    /usr/bin/python3 - "$1" "$2" <<'PY'
+import json, sys
+def strip(x):
+    if isinstance(x, dict):
+        return {k: strip(v) for k, v in x.items() if k not in ("seconds", "ranks")}
+    return [strip(v) for v in x] if isinstance(x, list) else x
+a, b = (strip(json.load(open(p))) for p in sys.argv[1:3])
+sys.exit(0 if a == b else 1)
+PY
+}
+for np in 1 2 4; do
+    if ! mpirun --oversubscribe -np "$np" "$platlas" ftle jobs/models/duffing.json --bounds -4.5:4.5,-4.5:4.5 --grid 61 --steps 40 \
+        --json --output "$work/ftle-np$np.h5" >"$work/ftle-np$np.json" 2>"$work/ftle-np$np.log"; then
+        fail "ftle on $np ranks:"$'\n'"$(tail -3 "$work/ftle-np$np.log")"
+    fi
+    if ! mpirun --oversubscribe -np "$np" "$platlas" reduce jobs/models/decision-line.json --saddle 2 --param h+u --direction 1,-1,0 \
+        --range -0.2:0.2:13 --json --output "$work/reduce-np$np.h5" >"$work/reduce-np$np.json" 2>"$work/reduce-np$np.log"; then
+        fail "reduce on $np ranks:"$'\n'"$(tail -3 "$work/reduce-np$np.log")"
+    fi
+done
+for np in 2 4; do
+    for what in ftle reduce; do
+        if strip_ranks "$work/$what-np1.json" "$work/$what-np$np.json"; then pass; else fail "$what: the --json of $np ranks differs from 1 rank's"; fi
+    done
+    if out=$(/usr/bin/python3 scripts/compare-groups.py "$work/ftle-np1.h5" "$work/ftle-np$np.h5" /ftle); then pass; else fail "ftle on $np ranks: $out"; fi
+    if out=$(/usr/bin/python3 scripts/compare-groups.py "$work/reduce-np1.h5" "$work/reduce-np$np.h5" /reduced /manifolds/cycle2-slow); then pass; else
+        fail "reduce on $np ranks: $out"
+    fi
+done
+cat >"$work/ftle-reduce-spec.toml" <<SPEC
+name = "ftle-reduce"
+model = "$PWD/jobs/models/duffing.json"
+[[ftle]]
+bounds = "-4.5:4.5,-4.5:4.5"
+grid = 61
+steps = 40
+SPEC
+if mpirun --oversubscribe -np 4 "$platlas" run "$work/ftle-reduce-spec.toml" --output "$work/ftle-spec-np4.h5" >/dev/null 2>"$work/ftle-spec.log" \
+    && out=$(/usr/bin/python3 scripts/compare-groups.py "$work/ftle-np1.h5" "$work/ftle-spec-np4.h5" /ftle); then pass; else
+    fail "[[ftle]] on 4 ranks against the command on 1: ${out:-$(tail -3 "$work/ftle-spec.log")}"
+fi
+if /usr/bin/python3 - "$work/reduce-np4.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [f["stability"] for f in d["reduced"]["fixed_points"]] == ["stable", "unstable", "stable"], d["reduced"]["fixed_points"]
+assert len(d["folds"]) == 2 and all(abs(abs(f["parameter"]) - 7 / 106) < 1e-6 for f in d["folds"]), d["folds"]
+PY
+then pass; else fail "reduce: the 4-rank report is not the known one"; fi
+
 # 6. Kill and resume: a 4-rank run with a checkpoint every 2 rounds kills itself (every rank,
 #    SIGKILL) right after its first checkpoint write, is resumed on 2 and on 4 ranks, and must
 #    end both times with the manifold of an uninterrupted run. The model has a 24-dimensional
@@ -314,6 +369,9 @@ one_document fit fit --system bistable --samples 200 --hidden 5 --skip-long-hori
 one_document run run "$work/two.toml" --output "$work/np2-run.h5" --json
 one_document collect collect "$work/np2-collected.h5" "$work/np2-cycles.h5" --json
 one_document bench-kernels bench-kernels --products 1000
+one_document bench-ftle bench-ftle "$work/saddle.json" --grid 20 --steps 10
+one_document ftle ftle "$work/saddle.json" --bounds -2:2,-2:2 --grid 20 --steps 10 --json
+one_document reduce reduce jobs/models/decision-line.json --fixed-point 0 --json
 if mpirun --oversubscribe -np 2 "$platlas" convert "$work/saddle.json" "$work/np2-model.h5" >"$work/convert.out" 2>"$work/convert.err" \
     && [ "$(grep -c '^platlas: wrote' "$work/convert.err")" -eq 1 ] && [ ! -s "$work/convert.out" ] && [ -f "$work/np2-model.h5" ]; then pass; else
     fail "convert under mpirun -np 2: $(cat "$work/convert.err")"

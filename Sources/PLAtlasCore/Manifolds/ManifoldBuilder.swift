@@ -45,11 +45,20 @@ public struct ManifoldBuilder {
     public static let weakGrowth = 1.1
 
     public init(form: ShallowForm, saddle: Cycle, options: ManifoldOptions) throws(ManifoldError) {
+        guard saddle.points.allSatisfy({ options.bounds.contains($0) }) else { throw .saddleOutsideBounds }
+        try self.init(form: form, saddle: saddle, local: try LocalManifold(cycle: saddle, form: form, kind: options.kind), options: options)
+    }
+
+    /// The builder of the manifold grown from `local` (the local subspaces at the points of
+    /// `saddle`, which may be any fixed point or cycle: a slow spectral submanifold of a stable
+    /// point is grown from its slow subspace, `LocalManifold(slow:form:)`). `options.kind` must
+    /// be `local.kind`.
+    public init(form: ShallowForm, saddle: Cycle, local: LocalManifold, options: ManifoldOptions) throws(ManifoldError) {
+        precondition(local.kind == options.kind, "the local manifold is \(local.kind), the options ask for \(options.kind)")
         self.form = form
         self.saddle = saddle
         self.options = options
         guard saddle.points.allSatisfy({ options.bounds.contains($0) }) else { throw .saddleOutsideBounds }
-        let local = try LocalManifold(cycle: saddle, form: form, kind: options.kind)
         self.local = local
         let d = local.dimension
         var method = options.method ?? (d == 1 ? .polyline : .sheets)

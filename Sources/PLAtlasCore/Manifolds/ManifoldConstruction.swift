@@ -555,20 +555,27 @@ extension ManifoldResult {
     /// and checks; costs the whole manifold's memory on every rank.
     public func gathered(_ world: any Collective) throws -> Manifold {
         let h = manifold.saddle.regions.first?.count ?? 0
-        let m = manifold.bounds.dimension
-        let messages = ManifoldMessages(units: h, dimension: m)
-        var sheetWords: [UInt64] = []
-        for s in manifold.sheets { messages.appendSheet(s, manifold: 0, to: &sheetWords) }
-        var sheets: [(sheet: Sheet, sequence: Int)] = []
-        for record in try messages.decode(world.size > 1 ? try world.allGatherv(sheetWords).values : sheetWords) {
-            if case .sheet(_, let s) = record { sheets.append((s, sheets.count)) }
-        }
-        sheets.sort { ($0.sheet.region, $0.sequence) < ($1.sheet.region, $1.sequence) }
         let points = try gatherInRegionOrder(zip(pointRegions, manifold.points).map { ($0, $1) }, units: h, world: world)
         var whole = manifold
-        whole.sheets = sheets.map(\.sheet)
+        whole.sheets = try manifold.gatheredSheets(world)
         whole.points = points.map(\.values)
         return whole
+    }
+}
+
+extension Manifold {
+    /// Every rank's sheets on every rank, in the serial order (by region, and in a region in
+    /// its owner's order): for figures.
+    public func gatheredSheets(_ world: any Collective) throws -> [Sheet] {
+        let messages = ManifoldMessages(units: saddle.regions.first?.count ?? 0, dimension: bounds.dimension)
+        var sheetWords: [UInt64] = []
+        for s in sheets { messages.appendSheet(s, manifold: 0, to: &sheetWords) }
+        var all: [(sheet: Sheet, sequence: Int)] = []
+        for record in try messages.decode(world.size > 1 ? try world.allGatherv(sheetWords).values : sheetWords) {
+            if case .sheet(_, let s) = record { all.append((s, all.count)) }
+        }
+        all.sort { ($0.sheet.region, $0.sequence) < ($1.sheet.region, $1.sequence) }
+        return all.map(\.sheet)
     }
 }
 

@@ -137,7 +137,7 @@ public struct AnalysisRegistry: Sendable {
 
     public static let standard = AnalysisRegistry(
         kinds: [InfoAnalysis.kind, CyclesAnalysis.kind, ManifoldAnalysis.kind, BasinsAnalysis.kind, IntersectionsAnalysis.kind,
-                SweepAnalysis.kind],
+                SweepAnalysis.kind, FTLEAnalysis.kind, ReduceAnalysis.kind],
         planned: [])
 
     /// Groups directly under the root that hold the groups of several analyses, each child

@@ -24,5 +24,14 @@ public struct ManifoldShare: Sendable {
 /// `ManifoldConstruction` over MPI); job-spec `[[manifold]]` analyses use it. Every rank calls it
 /// with the same builders.
 public protocol ManifoldExecutor {
-    func build(_ builders: [ManifoldBuilder], log: Log) throws -> [ManifoldShare]
+    /// Builds with `options` (what is measured at the end: Delta_sigma, coverage; the
+    /// distribution's settings).
+    func build(_ builders: [ManifoldBuilder], options: DistributionOptions, log: Log) throws -> [ManifoldShare]
+}
+
+extension ManifoldExecutor {
+    /// Builds with the default distribution, Delta_sigma and coverage.
+    public func build(_ builders: [ManifoldBuilder], log: Log) throws -> [ManifoldShare] {
+        try build(builders, options: DistributionOptions(), log: log)
+    }
 }

@@ -7,12 +7,15 @@ import PLAtlasCore
 /// (docs/hdf5-schema.md, section Manifolds); also reads `/cycles` back for `--cycles F.h5`.
 public enum ManifoldOutput {
     /// The JSON summary of one manifold; `totals` when `manifold` holds only this rank's part.
+    /// `kind` names what the manifold is when it is not a saddle's stable or unstable
+    /// manifold (`slow`: a slow spectral submanifold); `continuation` then says how it was grown.
     public static func json(_ manifold: Manifold, name: String, saddleIndex: Int?, deltaSigma: DeltaSigma?, coverage: Coverage?,
-                            totals: ManifoldTotals? = nil) -> JSONOutput {
+                            totals: ManifoldTotals? = nil, kind: String? = nil) -> JSONOutput {
         let totals = totals ?? ManifoldTotals(manifold)
         var fields: [(String, JSONOutput)] = [
             ("name", .string(name)),
-            ("kind", .string(manifold.kind.rawValue)),
+            ("kind", .string(kind ?? manifold.kind.rawValue)),
+            ("continuation", .string(manifold.kind.rawValue)),
             ("dimension", .integer(manifold.dimension)),
             ("method", .string(manifold.method.rawValue)),
             ("saddle", saddleIndex.map { .integer($0) } ?? .null),
@@ -76,18 +79,19 @@ public enum ManifoldOutput {
         return .object(fields)
     }
 
-    /// Writes `/manifolds/<name>`. Without `part`, every rank passes the same whole manifold
+    /// Writes `/manifolds/<name>` (attribute `kind`: `kind`, else the manifold's). Without `part`, every rank passes the same whole manifold
     /// (rank 0's copy is written in a parallel file). With `part`, `manifold` holds this rank's
     /// sheets and points only, and each rank writes its rows at the offsets `part` gives
     /// (collective hyperslab writes; see PLAtlasCluster/DistributedManifold.swift).
     public static func write(_ manifold: Manifold, name: String, saddleIndex: Int?, deltaSigma: DeltaSigma?, coverage: Coverage?,
-                             parentRows: [Int], part: ManifoldPart? = nil, into root: borrowing Group) throws {
+                             parentRows: [Int], part: ManifoldPart? = nil, kind: String? = nil, into root: borrowing Group) throws {
         let parent = try root.openOrCreateGroup("manifolds")
         let g = try parent.createGroup(name)
         let m = manifold.bounds.dimension, d = manifold.dimension
         let h = manifold.saddle.regions.first?.count ?? 0
         let w = RegionCode.wordCount(h)
-        try g.setAttribute("kind", manifold.kind.rawValue)
+        try g.setAttribute("kind", kind ?? manifold.kind.rawValue)
+        try g.setAttribute("continuation", manifold.kind.rawValue)
         try g.setAttribute("dimension", d)
         try g.setAttribute("method", manifold.method.rawValue)
         try g.setAttribute("saddle", saddleIndex ?? -1)
@@ -368,6 +372,12 @@ public struct ManifoldPlot {
             }
         }
         body.append("</g>")
+    }
+
+    /// A curve through `points` (a chart of a slow manifold), as one polyline.
+    public mutating func curve(_ points: [[Double]], name: String) {
+        let path = points.map { p in let (x, y) = px(p); return "\(Self.f(x)),\(Self.f(y))" }.joined(separator: " ")
+        body.append(##"<polyline id="\##(Self.escape(name))" class="curve" points="\##(path)" fill="none" stroke="#2ca02c" stroke-width="2.5" stroke-opacity="0.7"/>"##)
     }
 
     public mutating func intersections(_ points: [IntersectionPoint]) {

@@ -1,0 +1,58 @@
+#!/usr/bin/python3
+"""Checks that two platlas result files hold the same groups, bit for bit: every dataset and
+attribute below each GROUP (recursively) is equal in both files, NaN equal to NaN, except the
+attributes `seconds` (timings). Used to show that a command and its job-spec table write the
+same datasets, and that any number of ranks writes the same file.
+Usage: compare-groups.py A.h5 B.h5 GROUP...   (exit 0 when equal, 1 with the first difference)"""
+import sys
+import h5py
+import numpy as np
+
+SKIP_ATTRS = {"seconds"}
+
+
+def same(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape or a.dtype.kind != b.dtype.kind:
+        return False
+    if a.dtype.kind == "f":
+        return a.tobytes() == b.tobytes() or bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
+    return bool(np.all(a == b))
+
+
+def compare(a, b, path):
+    for name in sorted(set(a.attrs) | set(b.attrs)):
+        if name in SKIP_ATTRS:
+            continue
+        if name not in a.attrs or name not in b.attrs:
+            return f"{path}: attribute {name} only in one file"
+        if not same(a.attrs[name], b.attrs[name]):
+            return f"{path}: attribute {name}: {a.attrs[name]!r} != {b.attrs[name]!r}"
+    if isinstance(a, h5py.Dataset):
+        return None if same(a[()], b[()]) else f"{path}: the values differ"
+    names = set(a) | set(b)
+    for name in sorted(names):
+        if name not in a or name not in b:
+            return f"{path}/{name} only in one file"
+        problem = compare(a[name], b[name], f"{path}/{name}")
+        if problem:
+            return problem
+    return None
+
+
+def main():
+    first, second, groups = sys.argv[1], sys.argv[2], sys.argv[3:]
+    with h5py.File(first, "r") as a, h5py.File(second, "r") as b:
+        for group in groups:
+            if group not in a or group not in b:
+                print(f"{group} is missing from {first if group not in a else second}")
+                return 1
+            problem = compare(a[group], b[group], group)
+            if problem:
+                print(problem)
+                return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
