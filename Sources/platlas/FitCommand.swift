@@ -4,38 +4,57 @@ import HDF5
 import PLAtlasCore
 import PLAtlasIO
 
-/// `platlas fit`: a shPLRNN for the time-dt flow map of a known system (or of a user's
-/// trajectories) by least squares on random ReLU features (docs/fitting.md).
+/// `platlas fit`: a shPLRNN for the vector field (one Euler step) or the time-dt flow map of a
+/// known system, or the flow map of a user's trajectories, by weighted least squares on random
+/// ReLU features, checked against the true system's topology (docs/fitting.md).
 struct FitCommand: ParsableCommand, PreparedCommand {
     static let configuration = CommandConfiguration(
         commandName: "fit",
         abstract: "Build a shPLRNN from known dynamics (or trajectories) by least squares on random features.",
         discussion: reflow("""
-        The model z' = diag(A) z + W1 relu(W2 z + h2) + h1 learns the time-dt flow map of the
-        system: W2 and h2 are random (hyperplanes through random training states), A, W1 and h1
-        come from one ridge least-squares solve. Training states are pairs (x, Phi_dt(x)) along
-        RK4 trajectories from random initial states in the system's region of interest; the
-        last fifth of the trajectories is held out. Reported: train and held-out one-step
-        errors, the signs of det J over the regions the training states visit, and a
-        long-horizon check (fixed points with `cycles`' search, attractors reached from random
-        states with their largest Lyapunov exponent, compared with the true system).
+        The model z' = diag(A) z + W1 relu(W2 z + h2) + h1 has a random hidden layer (W2, h2:
+        hyperplanes through random sampled states) and A, W1, h1 from one weighted least-squares
+        solve. For a built-in system the default target is its vector field g (seed 002): the
+        model is one Euler step z' = z + dt g_hat(z), so its fixed points are the zeros of the
+        fitted field. --target flow-map learns the time-dt flow map instead (the only target for
+        --data). States: half on a grid over the system's region of interest, half along RK4
+        trajectories from random states in it (the last fifth of the trajectories held out);
+        each state is weighted by the inverse square of its increment (--relative-floor), and
+        the true equilibria in the region, their Jacobians and 100 states around each are
+        weighted heavily (--equilibrium-weight).
+
+        Reported: train and held-out one-step errors, the signs of det J over the regions the
+        training states visit, and a long-horizon check: fixed points (the cycle search of
+        `cycles`, plus every region a sampled state lies in), attractors reached from random
+        states with their largest Lyapunov exponent, and the comparison with the true system.
+        Inside the region of interest the fitted fixed points must match the true equilibria
+        (within 2 % of the region's diagonal, with the same unstable dimension), with no
+        spurious ones and the same attractor classes; fixed points outside are reported only.
+        A mismatch exits with code 1 and one line saying what differs, and writes no model,
+        unless --allow-mismatch.
 
         Limits (docs/model-format.md): --hidden and --max-hidden at most PLATLAS_MAX_HIDDEN
         (default 65536), the least-squares design (pairs x (M + 1 + features)) at most
         PLATLAS_MAX_VALUES numbers, samples and RK4 steps at most PLATLAS_MAX_COUNT; set the
         variable to raise one. --output and --json-model are checked to be writable first.
 
-        Systems and their defaults (dt, hidden units, samples):
-          duffing    alpha=-1 beta=0.1 delta=0.5              0.25  40   4000
-          lorenz63   sigma=10 rho=28 beta=8/3                 0.02  300  20000
-          vanderpol  mu=1                                     0.1   80   4000
-          bistable   a=1 b=1 (x' = a x - b x^3)               0.1   10   1000
-          decision   tau_E=10 tau_inh=5 w_EE=16 w_EI=-15      1.0   100  10000
-                     w_IE=12 R=1 I1=40 I2=40 gamma=1 theta=5
+        Systems: parameters; region of interest; dt (vector-field/flow-map); H; samples
+          duffing    alpha=-1 beta=0.1 delta=0.5
+                     [-4.5,4.5]^2; dt 0.1/0.25; H 160; 4000
+          lorenz63   sigma=10 rho=28 beta=8/3
+                     [-25,25]x[-30,30]x[-10,60]; dt 0.01/0.02; H 200; 20000
+          vanderpol  mu=1
+                     [-4,4]^2; dt 0.05/0.1; H 160; 4000
+          bistable   a=1 b=1 (x' = a x - b x^3)
+                     [-1.5,1.5]; dt 0.1/0.1; H 20; 1000
+          decision   tau_E=10 tau_inh=5 w_EE=16 w_EI=-15 w_IE=12 R=1 I1=40 I2=40
+                     gamma=1 theta=5
+                     [-0.1,1]^3; dt 0.1/1; H 200; 20000
 
         Examples:
           platlas fit --system duffing --json-model duffing.json
           platlas fit --system lorenz63 --param rho=24 --output lorenz.h5 --json
+          platlas fit --system vanderpol --target flow-map --json
           platlas fit --system bistable --omp --max-hidden 20 --tolerance 0.01
           platlas fit --data traj.h5 --hidden 50 --json-model mine.json
         """)
@@ -62,10 +81,10 @@ struct FitCommand: ParsableCommand, PreparedCommand {
     @Option(help: "States sampled from the system, half on a grid over the region of interest and half along trajectories (default: per system).", transform: wholeNumber)
     var samples: Int?
 
-    @Option(help: "Weight of the known equilibria as a multiple of all ordinary states together: for each, the states sampled around it together, the equilibrium itself, and its Jacobian rows (0: none of these).")
+    @Option(help: ArgumentHelp("Weight of the known equilibria as a multiple of all ordinary states together: for each, the states sampled around it together, the equilibrium itself, and its Jacobian rows (0: none of these).", valueName: "w"))
     var equilibriumWeight: Double = 1
 
-    @Option(help: "Relative weighting of the sampled states, 1 / (|increment|^2 + F^2 x its mean square): F caps the weight where the field vanishes (0: every state weighs 1).")
+    @Option(help: ArgumentHelp("Relative weighting of the sampled states, 1 / (|increment|^2 + F^2 x its mean square): F caps the weight where the field vanishes (0: every state weighs 1).", valueName: "F"))
     var relativeFloor: Double = 0.1
 
     @Option(help: "Ridge penalty on the output weights (relative to the mean squared residual, normalised coordinates).")
@@ -118,7 +137,17 @@ struct FitCommand: ParsableCommand, PreparedCommand {
 
     /// The target: as given, else vector-field for a known system and flow-map for trajectories.
     var fitTarget: FitTarget {
-        target.flatMap(FitTarget.init(rawValue:)) ?? (system != nil ? KnownSystem.defaultTarget : .flowMap)
+        target.flatMap(Self.parseTarget) ?? (system != nil ? KnownSystem.defaultTarget : .flowMap)
+    }
+
+    /// "vector-field", "Vector_Field", "vectorfield", "field"; "flow-map", "flowmap", "flow".
+    static func parseTarget(_ text: String) -> FitTarget? {
+        let key = text.lowercased().filter { $0.isLetter }
+        switch key {
+        case "vectorfield", "field": return .vectorField
+        case "flowmap", "flow": return .flowMap
+        default: return nil
+        }
     }
 
     func validate() throws {
@@ -127,7 +156,7 @@ struct FitCommand: ParsableCommand, PreparedCommand {
             throw ValidationError("unknown system '\(system)' (known: \(KnownSystem.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         if data != nil && !parameterOverrides.isEmpty { throw ValidationError("--param applies to --system only") }
-        if let target, FitTarget(rawValue: target) == nil {
+        if let target, Self.parseTarget(target) == nil {
             throw ValidationError("--target must be vector-field or flow-map, got '\(target)'")
         }
         if data != nil && fitTarget == .vectorField {
@@ -398,7 +427,8 @@ struct FitCommand: ParsableCommand, PreparedCommand {
         fields.append(("invertibility", .object(invertibility)))
         if let pursuit = report.pursuit {
             fields.append(("omp", .array(pursuit.steps.map {
-                .object([("hidden", .integer($0.hidden)), ("error", .number($0.trainError)), ("heldout_error", .number($0.heldOutError))])
+                .object([("hidden", .integer($0.hidden)), ("error", .number($0.trainError)), ("heldout_error", .number($0.heldOutError)),
+                         ("weighted_error", .number($0.weightedTrainError))])
             })))
             fields.append(("omp_reached_tolerance", .bool(pursuit.reachedTolerance)))
         } else {
@@ -464,7 +494,7 @@ struct FitCommand: ParsableCommand, PreparedCommand {
             if let t = report.topology {
                 if t.agrees {
                     let error = t.largestMatchedDistance.map { ", largest distance \(fmt($0))" } ?? ""
-                    lines.append("topology agrees with the true system: \(t.matches.count) fixed points in the region of interest within \(fmt(t.tolerance)) with their unstable dimensions\(error), no spurious fixed point there (\(t.outside.count) outside), same attractor classes")
+                    lines.append("topology agrees with the true system: \(t.matches.count == 1 ? "the fixed point" : "\(t.matches.count) fixed points") in the region of interest within \(fmt(t.tolerance)) with \(t.matches.count == 1 ? "its unstable dimension" : "their unstable dimensions")\(error), no spurious fixed point there (\(t.outside.count) outside), the same attractor classes")
                 } else {
                     lines.append("topology DIFFERS from the true system: " + t.differences.map { $0.describe(fmt) }.joined(separator: "; "))
                 }

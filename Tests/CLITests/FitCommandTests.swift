@@ -101,7 +101,8 @@ struct FitCommandTests {
         let result = try FitCLI.run(["fit", "--system", "bistable", "--samples", "300", "--json", "--output", h5, "--json-model", js])
         #expect(result.status == 0, "\(result.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
-        for key in ["system", "parameters", "dt", "hidden", "seed", "train_error", "heldout_error", "long_horizon", "invertibility", "omp", "model_path"] {
+        for key in ["system", "parameters", "dt", "hidden", "seed", "train_error", "heldout_error", "long_horizon", "invertibility", "omp", "model_path",
+                    "target", "region_of_interest", "samples", "topology", "total_seconds"] {
             #expect(document[key] != nil, "missing \(key)")
         }
         #expect(document["system"] as? String == "bistable")
@@ -111,11 +112,20 @@ struct FitCommandTests {
         let long = document["long_horizon"] as! [String: Any]
         #expect(long["stable_fixed_points"] as? Int == 2)
         #expect(long["reproduces_attractors"] as? Bool == true)
+        let file = try File.open(h5)
+        let fit = try file.root.openGroup("fit")
+        #expect(try fit.attributeString("target") == "vector-field")
+        #expect(try fit.attributeInt("topology_agrees") == 1)
+        #expect(try fit.attributeDouble("largest_fixed_point_error") < 0.06)
+        try fit.close()
+        try file.close()
     }
 
+    /// Seed 002's Algorithm 1 on the cubic's vector field, unweighted: 5 units reach a 10 %
+    /// error, and the error after each added unit never grows.
     @Test func ompReachesTheToleranceOnTheBistableSystem() throws {
         let result = try FitCLI.run(["fit", "--system", "bistable", "--omp", "--max-hidden", "20", "--tolerance", "0.1",
-                                     "--pool", "500", "--skip-long-horizon", "--json"])
+                                     "--pool", "500", "--equilibrium-weight", "0", "--relative-floor", "0", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         #expect(document["omp_reached_tolerance"] as? Bool == true)
@@ -124,6 +134,8 @@ struct FitCommandTests {
         #expect(errors.last! <= 0.1)
         #expect(curve.count - 1 <= 6, "needed \(curve.count - 1) units")
         for i in 1..<errors.count { #expect(errors[i] <= errors[i - 1] + 1e-12) }
+        #expect(document["target"] as? String == "vector-field")
+        #expect((document["topology"] as? [String: Any])?["agrees"] as? Bool == true)
     }
 
     /// The bundled bistable model is what its documented command line writes, bit for bit.

@@ -81,7 +81,7 @@ public enum KnownSystem: String, Sendable, CaseIterable {
         var d: FitDefaults
         switch self {
         case .duffing: d = FitDefaults(dt: 0.25, hidden: 160, samples: 4000, trajectorySteps: 40, maxStep: 0.01)
-        case .lorenz63: d = FitDefaults(dt: 0.02, hidden: 300, samples: 20000, trajectorySteps: 100, maxStep: 0.002)
+        case .lorenz63: d = FitDefaults(dt: 0.02, hidden: 200, samples: 20000, trajectorySteps: 100, maxStep: 0.002)
         case .vanderpol: d = FitDefaults(dt: 0.1, hidden: 160, samples: 4000, trajectorySteps: 40, maxStep: 0.01)
         case .bistable: d = FitDefaults(dt: 0.1, hidden: 20, samples: 1000, trajectorySteps: 10, maxStep: 0.01)
         case .decision: d = FitDefaults(dt: 1, hidden: 200, samples: 20000, trajectorySteps: 40, maxStep: 0.05)

@@ -22,6 +22,21 @@ public struct OneStepError: Sendable, Equatable {
         relative = d2 > 0 ? (e2 / d2).squareRoot() : .nan
         pairs = inputs.count
     }
+
+    /// sqrt(sum_r w_r |F(x_r) - y_r|^2 / sum_r w_r |y_r - x_r|^2): the relative error with the
+    /// weights of the least squares (without weights, `relative`).
+    public static func weightedRelative(map form: ShallowForm, inputs: [[Double]], targets: [[Double]],
+                                        weights: [Double]?) -> Double {
+        var e2 = 0.0, d2 = 0.0
+        for (r, (x, y)) in zip(inputs, targets).enumerated() {
+            let f = form(x), w = weights?[r] ?? 1
+            for j in 0..<x.count {
+                e2 += w * (f[j] - y[j]) * (f[j] - y[j])
+                d2 += w * (y[j] - x[j]) * (y[j] - x[j])
+            }
+        }
+        return d2 > 0 ? (e2 / d2).squareRoot() : .nan
+    }
 }
 
 /// A block of penalty rows weight * total weight * ||J~_d - target~||_F^2 (normalised

@@ -6,6 +6,9 @@ public struct MatchingPursuitStep: Sendable, Equatable {
     /// Relative one-step errors (see `OneStepError.relative`).
     public var trainError: Double
     public var heldOutError: Double
+    /// The training error with the pairs' weights (`OneStepError.weightedRelative`), the one
+    /// the pursuit reduces; the same as `trainError` without weights.
+    public var weightedTrainError: Double
 }
 
 /// The result of a pursuit: the curve, the selected pool indices, and the model at the stop.
@@ -86,8 +89,10 @@ public enum OrthogonalMatchingPursuit {
             let train = OneStepError(map: form, inputs: data.trainInputs, targets: data.trainTargets)
             let heldOut = data.heldOutInputs.isEmpty ? train
                 : OneStepError(map: form, inputs: data.heldOutInputs, targets: data.heldOutTargets)
-            steps.append(MatchingPursuitStep(hidden: selected.count, feature: selected.last,
-                                             trainError: train.relative, heldOutError: heldOut.relative))
+            let weighted = OneStepError.weightedRelative(map: form, inputs: data.trainInputs, targets: data.trainTargets,
+                                                         weights: data.trainWeights)
+            steps.append(MatchingPursuitStep(hidden: selected.count, feature: selected.last, trainError: train.relative,
+                                             heldOutError: heldOut.relative, weightedTrainError: weighted))
             log("omp: H = \(selected.count), relative error \(train.relative) (held out \(heldOut.relative))")
             if !selected.isEmpty { model = current }
             if train.relative <= tolerance && !selected.isEmpty { reached = true; break }

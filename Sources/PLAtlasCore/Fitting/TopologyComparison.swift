@@ -116,18 +116,27 @@ public enum TopologyDifference: Sendable, Equatable {
     /// A phrase for the one-line report, numbers written by `number`.
     public func describe(_ number: (Double) -> String) -> String {
         func point(_ z: [Double]) -> String { "(" + z.map(number).joined(separator: ", ") + ")" }
+        func directions(_ k: Int) -> String { k == 1 ? "1 unstable direction" : "\(k) unstable directions" }
         func classes(_ c: [AttractorKind: Int]) -> String {
-            let parts = AttractorKind.allCases.compactMap { kind in c[kind].map { "\($0) \(kind.rawValue)" } }
+            let parts = AttractorKind.allCases.compactMap { kind -> String? in
+                guard let n = c[kind] else { return nil }
+                switch kind {
+                case .fixedPoint: return n == 1 ? "1 fixed point" : "\(n) fixed points"
+                case .cycle: return n == 1 ? "1 limit cycle" : "\(n) limit cycles"
+                case .chaotic: return n == 1 ? "1 chaotic attractor" : "\(n) chaotic attractors"
+                case .unbounded: return "orbits that escape"
+                }
+            }
             return parts.isEmpty ? "none" : parts.joined(separator: " + ")
         }
         switch self {
         case let .stability(fitted, unstable, truth, trueUnstable):
-            return "the fixed point at \(point(fitted)) has \(unstable) unstable directions, the true one at \(point(truth)) \(trueUnstable)"
+            return "the fixed point at \(point(fitted)) has \(directions(unstable)), the true one at \(point(truth)) \(trueUnstable)"
         case let .missing(truth, trueUnstable, nearest):
-            return "no fixed point near the true one at \(point(truth)) (\(trueUnstable) unstable directions; "
+            return "no fixed point near the true one at \(point(truth)) (\(directions(trueUnstable)); "
                 + (nearest.map { "the nearest is \(number($0)) away)" } ?? "none in the region)")
         case let .spurious(fitted, unstable):
-            return "spurious fixed point at \(point(fitted)) (\(unstable) unstable directions)"
+            return "spurious fixed point at \(point(fitted)) (\(directions(unstable)))"
         case let .attractors(fitted, truth):
             return "attractors: \(classes(fitted)), true system: \(classes(truth))"
         }
