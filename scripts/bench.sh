@@ -8,6 +8,6 @@ echo "## Cycles"; echo
 scripts/bench-cycles.sh "$BIN"
 echo; echo "## Fitting"; echo
 scripts/bench-fit.sh "$BIN/platlas"
-for extra in scripts/bench-manifold.sh scripts/bench-scaling.sh scripts/bench-sweep.sh scripts/bench-basins.sh; do
+for extra in scripts/bench-preimages.sh scripts/bench-manifold.sh scripts/bench-scaling.sh scripts/bench-sweep.sh scripts/bench-basins.sh; do
     if [ -x "$extra" ]; then echo; "$extra" "$BIN"; fi
 done

@@ -11,15 +11,18 @@ every region, its own local piece.
    --tolerance of its flat (polylines: of its segment), and inside its extent as
    docs/hdf5-schema.md defines it (the step towards the saddle lies on the parent sheet, down to
    the local piece, whose orbit stays in the saddle's regions and the box).
+   With --points FILE (a JSON list of points), also the fraction of those points that lie on
+   the stored manifold (a sample of a known true piece, for instance).
 2. Invariance. Random points inside stored sheets (convex combinations of a sheet's support
    points) are iterated towards the saddle (stable: F; unstable: the inverse along the sheet's
-   ancestry) and must come within 1e-6 of it: the fraction that does.
+   ancestry), projected back onto each parent sheet's flat, and must stay in every level's
+   region and the box until they reach the saddle's local piece: the fraction that does.
 
 Regions: every code of {0,1}^H when N selects coordinates and H <= 16 (PLRNN, ALRNN); else the
 codes met by a dense sample of the box (shallow networks; reliable for M <= 3).
 
 Usage: check-manifold.py MODEL.json FILE.h5 NAME [--points N] [--generations G] [--tolerance T]
-       [--invariance N] [--seed S]
+       [--invariance N] [--seed S] [--points-file FILE]
 Prints one JSON document: coverage, sampled, invariance, ..."""
 import argparse
 import itertools
@@ -135,6 +138,7 @@ def main():
     ap.add_argument("--tolerance", type=float, default=1e-6)
     ap.add_argument("--invariance", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--points-file", default=None)
     a = ap.parse_args()
     model = json.load(open(a.model))
     if "stack" in model:
@@ -171,7 +175,30 @@ def main():
     for i in range(1, k):
         E.append(np.linalg.qr(F.jacobian(creg[i - 1]) @ E[-1])[0])
 
-    def on_local(x, i, steps=20000):
+    # A ball around each cycle point whose orbit towards the saddle never leaves the cycle's
+    # regions: radius = distance to the nearest hyperplane or box face / the largest norm of the
+    # step maps' powers on the eigenspace (over 4000 steps).
+    step_maps = []
+    for i in range(k):
+        if stable:
+            T = F.jacobian(creg[i])
+        else:
+            T = np.linalg.inv(F.jacobian(creg[(i - 1) % k]))
+        step_maps.append(T)
+    safe = []
+    for i in range(k):
+        u = F.N @ P[i] + F.b
+        dist = min([abs(u[j]) / max(np.linalg.norm(F.N[j]), 1e-300) for j in range(H)] + list(P[i] - F.lo) + list(F.hi - P[i]))
+        R = E[i].copy()
+        worst = 1.0
+        j = i
+        for n in range(4000):
+            R = step_maps[j] @ R
+            j = (j + 1) % k if stable else (j - 1) % k
+            worst = max(worst, np.linalg.norm(R, 2))
+        safe.append(0.5 * dist / worst)
+
+    def on_local(x, i, steps=200000):
         """x (at cycle point i) on the local piece: its orbit towards the saddle stays in the cycle's regions and the box, and converges.
         Each step is projected back onto the eigenspace (rounding off it grows along the other directions)."""
         y = x.copy()
@@ -181,7 +208,7 @@ def main():
             y = P[j] + E[j] @ (E[j].T @ (y - P[j]))
             if not F.in_region(y, creg[j], 1e-7 * (1 + np.linalg.norm(y))) or not F.in_box(y, 1e-7):
                 return False
-            if np.linalg.norm(y - P[j]) <= 1e-10 * (1 + np.linalg.norm(P[j])) or (n > 0 and np.linalg.norm(y - P[j]) < 1e-7 * max(d0, 1e-300)):
+            if np.linalg.norm(y - P[j]) <= safe[j]:
                 return True
             if stable:
                 y = F.jacobian(creg[j]) @ y + F.offset(creg[j])
@@ -285,28 +312,16 @@ def main():
         chosen = pts[rng.choice(len(pts), len(w), replace=False)]
         x = w @ chosen
         tried += 1
-        y = x.copy()
-        anc = s
-        ok = False
-        for n in range(20000):
-            if min(np.linalg.norm(y - p) for p in P) < 1e-6:
-                ok = True
-                break
-            if stable:
-                y = F.F(y)
-            else:
-                # Backward along the ancestry, then along the cycle.
-                if anc >= 0 and m["parent"][anc] >= 0:
-                    y = step_to_parent(y, anc)
-                    anc = int(m["parent"][anc])
-                else:
-                    j = int(np.argmin([np.linalg.norm(y - p) for p in P]))
-                    jp = (j - 1) % k
-                    y = np.linalg.solve(F.jacobian(creg[jp]), y - F.offset(creg[jp]))
-            if not np.all(np.isfinite(y)) or np.linalg.norm(y) > 1e8:
-                break
+        # Its walk towards the saddle (F for stable, the inverse on the parent's region for
+        # unstable, projected back onto each parent's flat) stays in every level's region and
+        # the box and ends on the local piece.
+        ok = on_sheet(x, s)
         good += ok
-    print(json.dumps(dict(coverage=hit / sampled if sampled else None, sampled=sampled, covered=hit, generations=generations,
+    given = None
+    if a.points_file:
+        pts = [np.array(p, dtype=float) for p in json.load(open(a.points_file))]
+        given = sum(1 for x in pts if covered(x)) / max(len(pts), 1)
+    print(json.dumps(dict(on_manifold=given, coverage=hit / sampled if sampled else None, sampled=sampled, covered=hit, generations=generations,
                           tolerance=tol, missed_regions=len(missed_regions), invariance=good / tried if tried else None,
                           invariance_tried=tried, sheets=len(regions), regions_enumerated=len(F.codes))))
 

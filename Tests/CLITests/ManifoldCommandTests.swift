@@ -248,8 +248,8 @@ struct ManifoldCommandTests {
             (["basins", model, "--saddle", "1"], "--cycle 1 is stable, not a saddle"),
             (["manifold", model, "--cycle", "0", "--bounds", "2:3"], "--bounds 2:3 excludes the saddle"),
             (["manifold", model, "--cycle", "0", "--bounds", "0:1,0:1,0:1"], "--bounds has 3 ranges"),
-            (["manifold", folded, "--cycle", "0", "--kind", "stable"], "the map is not invertible where the stable manifold goes"),
-            (["basins", folded, "--saddle", "0"], "support points without a consistent preimage"),
+            (["manifold", folded, "--cycle", "0", "--kind", "stable", "--single-branch"], "the map is not invertible where the stable manifold goes"),
+            (["basins", folded, "--saddle", "0", "--single-branch"], "support points without a consistent preimage"),
             (["manifold", model, "--kind", "sideways", "--cycle", "0"], "--kind must be stable, unstable or both"),
             (["manifold", model], "give the saddle with --cycle I"),
             (["manifold", model, "--cycle", "0", "--checkpoint-every", "0"], "--checkpoint-every must be at least 1"),
@@ -262,13 +262,21 @@ struct ManifoldCommandTests {
             #expect(result.status == 2, "\(arguments): status \(result.status)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
-        // The refusal names the counts; --allow-non-invertible keeps the consistent part.
-        let refused = try CLI.run(["manifold", folded, "--cycle", "0", "--kind", "stable"])
+        // Single branch: the refusal names the counts; --allow-non-invertible keeps the consistent part.
+        let refused = try CLI.run(["manifold", folded, "--cycle", "0", "--kind", "stable", "--single-branch"])
         #expect(refused.stderr.range(of: #"\d+ support points without a consistent preimage, \d+ with several, \d+ folds"#, options: .regularExpression) != nil)
-        let kept = try CLI.run(["manifold", folded, "--cycle", "0", "--kind", "stable", "--allow-non-invertible", "--json"])
+        let kept = try CLI.run(["manifold", folded, "--cycle", "0", "--kind", "stable", "--single-branch", "--allow-non-invertible", "--json"])
         #expect(kept.status == 0, "\(kept.stderr)")
         let m = try #require(((CLI.json(kept) as? [String: Any])?["manifolds"] as? [[String: Any]])?.first)
         #expect(((m["non_invertibility"] as? [String: Any])?["affected"] as? Int ?? 0) > 0)
+        #expect(m["all_branches"] as? Bool == false)
+        // Every branch (the default): no refusal, the branching reported, points with several preimages.
+        let all = try CLI.run(["manifold", folded, "--cycle", "0", "--kind", "stable", "--json"])
+        #expect(all.status == 0, "\(all.stderr)")
+        let a = try #require(((CLI.json(all) as? [String: Any])?["manifolds"] as? [[String: Any]])?.first)
+        #expect(a["all_branches"] as? Bool == true)
+        let counts = try #require((a["non_invertibility"] as? [String: Any])?["preimages"] as? [String: Int])
+        #expect((counts["2"] ?? 0) + (counts["3+"] ?? 0) > 0, "\(counts)")
     }
 }
 

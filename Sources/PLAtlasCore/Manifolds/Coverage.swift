@@ -1,7 +1,7 @@
 /// Settings of the coverage figure.
 public struct CoverageOptions: Sendable {
     /// Points drawn on each local piece (generation 0).
-    public var localPoints = 500
+    public var localPoints = 2000
     /// At most this many sample points per generation (evenly chosen beyond).
     public var perGeneration = 1000
     /// A point lies on a sheet within this distance of its flat (segment), relative to

@@ -140,7 +140,9 @@ public struct Arrival: Sendable {
 /// several preimages. For a non-invertible map several preimages are expected (every branch is
 /// followed) and none means the branch leaves the box or the map's range.
 public struct NonInvertibilityReport: Sendable, Equatable {
-    /// Support points (or segment ends) with no preimage in the box.
+    /// Single branch: support points (or segment ends) for which the heuristic found no
+    /// consistent preimage. (With every branch, points without a preimage near the box are
+    /// counted in `preimageCounts[0]`: their branch ends there.)
     public var noPreimage = 0
     /// Support points with several distinct preimages.
     public var severalPreimages = 0
@@ -167,7 +169,6 @@ public struct NonInvertibilityReport: Sendable, Equatable {
     /// Counts one point with `count` preimages.
     mutating func count(_ count: Int) {
         preimageCounts[min(count, 3)] += 1
-        if count == 0 { noPreimage += 1 }
         if count >= 2 { severalPreimages += 1 }
     }
 

@@ -84,7 +84,9 @@ extension ManifoldBuilder {
         -> [([Double], [Double], RegionCode)]
     {
         let (pieces, folds) = solver.segmentPreimages(from: a, to: b, minimumLength: 0)
-        report.count(pieces.filter { $0.t0 <= 0.5 && $0.t1 >= 0.5 }.count)
+        let branches = pieces.filter { $0.t0 <= 0.5 && $0.t1 >= 0.5 }.count
+        report.count(branches)
+        if branches >= 2 { report.record(r, Vec.axpy(a, 0.5, Vec.sub(b, a)), "\(branches) preimages") }
         if !folds.isEmpty {
             report.singular += folds.count
             report.record(folds[0], a, "singular Jacobian: the preimage is a flat")
@@ -103,6 +105,7 @@ extension ManifoldBuilder {
         switch first.outcome {
         case .none:
             report.count(0)
+            report.noPreimage += 1
             report.record(r, a, "no consistent preimage")
             return []
         case .several:

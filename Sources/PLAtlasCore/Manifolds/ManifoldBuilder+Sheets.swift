@@ -95,14 +95,14 @@ extension ManifoldBuilder {
     /// and the box, and the sheet through F: `SheetChain.chord`) from its points: towards each
     /// hyperplane from the point nearest it, and along random directions of the flat. Where a
     /// hyperplane is what ends a chord, a point just across it, checked to map onto the sheet,
-    /// seeds the neighbouring child, which is searched the same way (at most `8 H` new regions
+    /// seeds the neighbouring child, which is searched the same way (at most `64 H` new regions
     /// per sheet).
     func crossFaces(_ sheet: Sheet, _ children: inout [RegionCode: [[Double]]], rng: inout SeededGenerator) {
         let h = form.hiddenCount, m = form.dimension
         var queue = children.keys.sorted()
         var added = 0
         let tolerance = 1e-9 * (1 + options.bounds.diagonal)
-        while let r = queue.popLast(), added < 8 * h {
+        while let r = queue.popLast(), added < 64 * h {
             guard let points = children[r], !points.isEmpty, let jr = maps.entry(r).lu else { continue }
             // An orthonormal basis of the child's flat.
             let flat = Vec.orthonormalize(sheet.basis.map { jr.solve($0) })
@@ -192,6 +192,7 @@ extension ManifoldBuilder {
                 switch pre.outcome {
                 case .none:
                     step.nonInvertibility.count(0)
+                    step.nonInvertibility.noPreimage += 1
                     step.nonInvertibility.record(r, x, "no consistent preimage")
                     continue
                 case .several:
