@@ -93,12 +93,17 @@ class Map:
     def preimages(self, y):
         """Every x in the box with F(x) = y: the affine inverse of every region, kept where consistent."""
         xs = np.einsum("kij,kj->ki", self.inv, y[None, :] - self.c)
+        # in_box and in_region for all regions at once (the same tests, vectorised).
+        with np.errstate(invalid="ignore"):
+            keep = np.all(np.isfinite(xs), axis=1)
+            keep &= np.all(xs >= self.lo - self.tol, axis=1) & np.all(xs <= self.hi + self.tol, axis=1)
+            ks = np.where(keep)[0]
+            u = xs[ks] @ self.N.T + self.b
+            ks = ks[np.all(np.where(self.codes[ks], u >= -self.tol, u <= self.tol), axis=1)]
         out = []
-        for k in range(len(self.codes)):
+        for k in ks:
             x = xs[k]
-            if not np.all(np.isfinite(x)) or not self.in_box(x):
-                continue
-            if self.in_region(x, self.codes[k]) and not any(np.linalg.norm(x - o) < 1e-9 * (1 + np.linalg.norm(x)) for o in out):
+            if not any(np.linalg.norm(x - o) < 1e-9 * (1 + np.linalg.norm(x)) for o in out):
                 out.append(x)
         return out
 

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Regenerates the bundled example models in jobs/models/ with the documented command lines
-# (docs/fitting.md). Deterministic: the same binary and seed give bit-identical files.
+# (docs/fitting.md). Deterministic: the same binary and seed give bit-identical files, with
+# single-threaded OpenBLAS (a threaded least-squares solve sums in another order and changes
+# the last digits).
 # Usage: scripts/make-bundled-models.sh [path/to/platlas]   (default: .build/release/platlas)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PLATLAS=${1:-.build/release/platlas}
 [ -x "$PLATLAS" ] || swift build -c release --product platlas
+export OPENBLAS_NUM_THREADS=1
 mkdir -p jobs/models
 for system in duffing lorenz63 vanderpol bistable decision; do
     # The long-horizon check runs: a model whose topology differs from the true system's is not

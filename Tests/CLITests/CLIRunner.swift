@@ -16,8 +16,10 @@ struct CLIResult {
 }
 
 enum CLI {
-    /// The `platlas` executable built beside the test bundle (`swift test` builds it too).
+    /// The `platlas` executable: $PLATLAS_BINARY if set (a release build, say), else the one
+    /// built beside the test bundle (`swift test` builds it too).
     static let binary: String = {
+        if let path = ProcessInfo.processInfo.environment["PLATLAS_BINARY"], !path.isEmpty { return path }
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("platlas").path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         var url = URL(fileURLWithPath: #filePath)

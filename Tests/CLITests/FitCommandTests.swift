@@ -4,30 +4,8 @@ import PLAtlasCore
 import PLAtlasIO
 import Testing
 
-/// Runs the built `platlas` binary (.build/debug/platlas, or $PLATLAS_BINARY).
+/// Paths for the fit tests' files (the binary runs through `CLI`).
 enum FitCLI {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
-    static var binary: URL {
-        if let path = ProcessInfo.processInfo.environment["PLATLAS_BINARY"] { return URL(fileURLWithPath: path) }
-        return repositoryRoot.appendingPathComponent(".build/debug/platlas")
-    }
-
-    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
-
     static func temporaryPath(_ name: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("platlas-fit-\(ProcessInfo.processInfo.processIdentifier)-\(name)").path
     }
@@ -36,7 +14,7 @@ enum FitCLI {
 @Suite("platlas fit", .serialized)
 struct FitCommandTests {
     func expectBadInput(_ arguments: [String], _ fragment: String) throws {
-        let result = try FitCLI.run(["fit"] + arguments)
+        let result = try CLI.run(["fit"] + arguments)
         #expect(result.status == 2, "\(arguments): status \(result.status), stderr \(result.stderr)")
         #expect(result.stderr.contains(fragment), "\(arguments): stderr \(result.stderr)")
         #expect(result.stdout.isEmpty)
@@ -83,7 +61,7 @@ struct FitCommandTests {
         }
         try file.root.setAttribute("dt", 0.1)
         try file.close()
-        let result = try FitCLI.run(["fit", "--data", path, "--hidden", "8", "--json", "--json-model", modelPath])
+        let result = try CLI.run(["fit", "--data", path, "--hidden", "8", "--json", "--json-model", modelPath])
         #expect(result.status == 0, "\(result.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         #expect(document["dt"] as? Double == 0.1)
@@ -98,7 +76,7 @@ struct FitCommandTests {
         let h5 = FitCLI.temporaryPath("bistable.h5")
         let js = FitCLI.temporaryPath("bistable.json")
         defer { for p in [h5, js] { try? FileManager.default.removeItem(atPath: p) } }
-        let result = try FitCLI.run(["fit", "--system", "bistable", "--samples", "300", "--json", "--output", h5, "--json-model", js])
+        let result = try CLI.run(["fit", "--system", "bistable", "--samples", "300", "--json", "--output", h5, "--json-model", js])
         #expect(result.status == 0, "\(result.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         for key in ["system", "parameters", "dt", "hidden", "seed", "train_error", "heldout_error", "long_horizon", "invertibility", "omp", "model_path",
@@ -124,7 +102,7 @@ struct FitCommandTests {
     /// Seed 002's Algorithm 1 on the cubic's vector field, unweighted: 5 units reach a 10 %
     /// error, and the error after each added unit never grows.
     @Test func ompReachesTheToleranceOnTheBistableSystem() throws {
-        let result = try FitCLI.run(["fit", "--system", "bistable", "--omp", "--max-hidden", "20", "--tolerance", "0.1",
+        let result = try CLI.run(["fit", "--system", "bistable", "--omp", "--max-hidden", "20", "--tolerance", "0.1",
                                      "--pool", "500", "--equilibrium-weight", "0", "--relative-floor", "0", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
@@ -142,9 +120,9 @@ struct FitCommandTests {
     @Test func bundledBistableModelRegenerates() throws {
         let path = FitCLI.temporaryPath("bundled-bistable.json")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let result = try FitCLI.run(["fit", "--system", "bistable", "--seed", "1", "--skip-long-horizon", "--json-model", path])
+        let result = try CLI.run(["fit", "--system", "bistable", "--seed", "1", "--skip-long-horizon", "--json-model", path])
         #expect(result.status == 0, "\(result.stderr)")
-        let bundled = FitCLI.repositoryRoot.appendingPathComponent("jobs/models/bistable.json").path
+        let bundled = CLI.repository + "/jobs/models/bistable.json"
         let a = FileManager.default.contents(atPath: path), b = FileManager.default.contents(atPath: bundled)
         #expect(a != nil && a == b)
     }
