@@ -35,7 +35,8 @@ struct FitCommand: ParsableCommand, PreparedCommand {
 
         Limits (docs/model-format.md): --hidden and --max-hidden at most PLATLAS_MAX_HIDDEN
         (default 65536), the least-squares design (pairs x (M + 1 + features)) at most
-        PLATLAS_MAX_VALUES numbers, samples and RK4 steps at most PLATLAS_MAX_COUNT; set the
+        PLATLAS_MAX_VALUES numbers, samples and RK4 steps (of the sampling, and of the true
+        flow in the long-horizon check: 56000 steps of dt) at most PLATLAS_MAX_COUNT; set the
         variable to raise one. --output and --json-model are checked to be writable first.
 
         Systems: parameters; region of interest; dt (vector-field/flow-map); H; samples
@@ -213,9 +214,17 @@ struct FitCommand: ParsableCommand, PreparedCommand {
             let step = dt ?? d.dt, count = samples ?? d.samples
             let interval = fitTarget == .flowMap ? step : d.trajectoryInterval
             let perState = (interval / d.maxStep).rounded(.up) + (fitTarget == .flowMap ? (step / d.maxStep).rounded(.up) : 0)
+            // The long-horizon check follows orbits of the true time-dt flow map (whatever the
+            // target), each step with M finite-difference flows beside it.
+            let census = CensusOptions()
+            let censusSteps = census.orbits * (census.transient + census.steps + min(census.steps, 1000))
             do {
                 try Limits.current.check(Double(count) * max(1, perState), .count,
                                          "sampling \(count) states (targets dt = \(step) ahead) in RK4 steps of at most \(d.maxStep) takes a number of steps that")
+                if !skipLongHorizon {
+                    try Limits.current.check(Double(censusSteps * (known.dimension + 1)) * max(1, (step / d.maxStep).rounded(.up)), .count,
+                                             "the long-horizon check (\(censusSteps) steps of the true flow over dt = \(step), or --skip-long-horizon) in RK4 steps of at most \(d.maxStep) takes a number of steps that")
+                }
             } catch {
                 throw InputError(error.description)
             }
