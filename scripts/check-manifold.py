@@ -68,11 +68,21 @@ class Map:
         else:
             rng = np.random.default_rng(seed)
             pts = self.lo + rng.random((400000, self.M)) * (self.hi - self.lo)
-            codes = np.unique(self.N @ pts.T + self.b[:, None] > 0, axis=1).T
+            # The distinct codes in lexicographic order (as np.unique(axis=0) sorts them), found
+            # on the codes packed into bytes.
+            bits = pts @ self.N.T + self.b > 0
+            packed = np.ascontiguousarray(np.packbits(bits, axis=1))
+            keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+            _, first = np.unique(keys, return_index=True)
+            codes = bits[first]
         self.codes = codes
-        self.J = np.array([self.A + self.W1 @ np.diag(d.astype(float)) @ self.N for d in codes])
-        self.c = np.array([self.h1 + self.W1 @ (d.astype(float) * self.b) for d in codes])
-        self.inv = np.array([np.linalg.inv(j) if abs(np.linalg.det(j)) > 1e-12 else np.full((self.M, self.M), np.nan) for j in self.J])
+        D = codes.astype(float)
+        self.J = self.A[None, :, :] + np.einsum("ih,kh,hj->kij", self.W1, D, self.N)
+        self.c = self.h1[None, :] + (D * self.b[None, :]) @ self.W1.T
+        self.inv = np.full(self.J.shape, np.nan)
+        regular = np.abs(np.linalg.det(self.J)) > 1e-12
+        if regular.any():
+            self.inv[regular] = np.linalg.inv(self.J[regular])
         self.tol = 1e-9 * (1 + max(np.abs(self.lo).max(), np.abs(self.hi).max()))
 
     def F(self, x):
@@ -92,17 +102,42 @@ class Map:
 
     def preimages(self, y):
         """Every x in the box with F(x) = y: the affine inverse of every region, kept where consistent."""
-        xs = np.einsum("kij,kj->ki", self.inv, y[None, :] - self.c)
-        finite = np.all(np.isfinite(xs), axis=1)
-        xs_safe = np.where(finite[:, None], xs, 0.0)
-        inside = finite & np.all((xs_safe >= self.lo - self.tol) & (xs_safe <= self.hi + self.tol), axis=1)
-        u = xs_safe @ self.N.T + self.b
-        consistent = np.all(np.where(self.codes, u >= -self.tol, u <= self.tol), axis=1)
-        out = []
-        for k in np.where(inside & consistent)[0]:
-            x = xs[k]
-            if not any(np.linalg.norm(x - o) < 1e-9 * (1 + np.linalg.norm(x)) for o in out):
-                out.append(x)
+        return self.preimages_of([y])[0]
+
+    def preimages_of(self, ys):
+        """preimages(y) for every y of ys, computed together: x_k = J_k^-1 (y - c_k) for every
+        region k, kept when x_k is finite, in the box, and in region k (every hyperplane on its
+        side, within tol; a sample of the hyperplanes first, to drop most candidates cheaply)."""
+        K, M, H = len(self.codes), self.M, self.H
+        out = [[] for _ in ys]
+        if K == 0 or not len(ys):
+            return out
+        first = np.arange(H)[:: max(1, H // 16)]
+        chunk = max(1, 4_000_000 // max(1, K * M))
+        with np.errstate(invalid="ignore", over="ignore"):
+            for start in range(0, len(ys), chunk):
+                Y = np.array(ys[start:start + chunk], dtype=float)
+                # xs[p, k] = inv_k (y_p - c_k), summed over the columns (M is small).
+                xs = np.zeros((len(Y), K, M))
+                for j in range(M):
+                    xs += self.inv[None, :, :, j] * (Y[:, j][:, None] - self.c[None, :, j])[:, :, None]
+                keep = np.all(np.isfinite(xs), axis=2)
+                keep &= np.all(xs >= self.lo - self.tol, axis=2) & np.all(xs <= self.hi + self.tol, axis=2)
+                p, k = np.nonzero(keep)
+                for rows in (first, None):
+                    if not len(p):
+                        break
+                    N = self.N if rows is None else self.N[rows]
+                    b = self.b if rows is None else self.b[rows]
+                    d = self.codes[k] if rows is None else self.codes[k][:, rows]
+                    u = xs[p, k] @ N.T + b
+                    ok = np.all(np.where(d, u >= -self.tol, u <= self.tol), axis=1)
+                    p, k = p[ok], k[ok]
+                for pi, ki in zip(p, k):
+                    x = xs[pi, ki]
+                    found = out[start + pi]
+                    if not any(np.linalg.norm(x - o) < 1e-9 * (1 + np.linalg.norm(x)) for o in found):
+                        found.append(x)
         return out
 
     def jacobian(self, d):
@@ -286,10 +321,11 @@ def main():
     missed_regions = set()
     for g in range(generations):
         nxt = []
-        for x in current:
-            if stable:
-                nxt += F.preimages(x)
-            else:
+        if stable:
+            for found in F.preimages_of(current):
+                nxt += found
+        else:
+            for x in current:
                 y = F.F(x)
                 if F.in_box(y):
                     nxt.append(y)

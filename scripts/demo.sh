@@ -16,8 +16,8 @@ echo "== Fixed points and cycles up to order 8, on 2 MPI ranks"
 mpirun --oversubscribe -np 2 "$BIN/platlas" cycles "$MODEL" --max-order 8 --output "$OUT/duffing-cycles.h5"
 echo
 echo "== The basin boundary: stable manifold of the saddle, checked against a 60 x 60 grid"
-echo "   (the fitted map folds far from the data, so the points without a consistent preimage are"
-echo "   counted and left out: --allow-non-invertible)"
+echo "   (the fitted map is invertible, det J > 0 in all its regions; --allow-non-invertible only"
+echo "   matters for refits that fold far out: points without a consistent preimage are counted and left out)"
 mpirun --oversubscribe -np 2 "$BIN/platlas" basins "$MODEL" --saddle 1 --grid 60 --allow-non-invertible \
     --output "$OUT/duffing-basins.h5" --plot "$OUT/duffing-basins.svg"
 echo

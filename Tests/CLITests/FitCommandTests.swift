@@ -4,27 +4,8 @@ import PLAtlasCore
 import PLAtlasIO
 import Testing
 
-/// Runs the built `platlas` binary (`CLI.binary`).
+/// Paths for the fit tests' files (the binary runs through `CLI`).
 enum FitCLI {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
-    static var binary: URL { URL(fileURLWithPath: CLI.binary) }
-
-    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
-
     static func temporaryPath(_ name: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("platlas-fit-\(ProcessInfo.processInfo.processIdentifier)-\(name)").path
     }
@@ -33,7 +14,7 @@ enum FitCLI {
 @Suite("platlas fit", .serialized)
 struct FitCommandTests {
     func expectBadInput(_ arguments: [String], _ fragment: String) throws {
-        let result = try FitCLI.run(["fit"] + arguments)
+        let result = try CLI.run(["fit"] + arguments)
         #expect(result.status == 2, "\(arguments): status \(result.status), stderr \(result.stderr)")
         #expect(result.stderr.contains(fragment), "\(arguments): stderr \(result.stderr)")
         #expect(result.stdout.isEmpty)
@@ -80,7 +61,7 @@ struct FitCommandTests {
         }
         try file.root.setAttribute("dt", 0.1)
         try file.close()
-        let result = try FitCLI.run(["fit", "--data", path, "--hidden", "8", "--json", "--json-model", modelPath])
+        let result = try CLI.run(["fit", "--data", path, "--hidden", "8", "--json", "--json-model", modelPath])
         #expect(result.status == 0, "\(result.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         #expect(document["dt"] as? Double == 0.1)
@@ -95,10 +76,11 @@ struct FitCommandTests {
         let h5 = FitCLI.temporaryPath("bistable.h5")
         let js = FitCLI.temporaryPath("bistable.json")
         defer { for p in [h5, js] { try? FileManager.default.removeItem(atPath: p) } }
-        let result = try FitCLI.run(["fit", "--system", "bistable", "--samples", "300", "--json", "--output", h5, "--json-model", js])
+        let result = try CLI.run(["fit", "--system", "bistable", "--samples", "300", "--json", "--output", h5, "--json-model", js])
         #expect(result.status == 0, "\(result.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
-        for key in ["system", "parameters", "dt", "hidden", "seed", "train_error", "heldout_error", "long_horizon", "invertibility", "omp", "model_path"] {
+        for key in ["system", "parameters", "dt", "hidden", "seed", "train_error", "heldout_error", "long_horizon", "invertibility", "omp", "model_path",
+                    "target", "region_of_interest", "samples", "topology", "total_seconds"] {
             #expect(document[key] != nil, "missing \(key)")
         }
         #expect(document["system"] as? String == "bistable")
@@ -108,11 +90,20 @@ struct FitCommandTests {
         let long = document["long_horizon"] as! [String: Any]
         #expect(long["stable_fixed_points"] as? Int == 2)
         #expect(long["reproduces_attractors"] as? Bool == true)
+        let file = try File.open(h5)
+        let fit = try file.root.openGroup("fit")
+        #expect(try fit.attributeString("target") == "vector-field")
+        #expect(try fit.attributeInt("topology_agrees") == 1)
+        #expect(try fit.attributeDouble("largest_fixed_point_error") < 0.06)
+        try fit.close()
+        try file.close()
     }
 
+    /// Seed 002's Algorithm 1 on the cubic's vector field, unweighted: 5 units reach a 10 %
+    /// error, and the error after each added unit never grows.
     @Test func ompReachesTheToleranceOnTheBistableSystem() throws {
-        let result = try FitCLI.run(["fit", "--system", "bistable", "--omp", "--max-hidden", "20", "--tolerance", "0.1",
-                                     "--pool", "500", "--skip-long-horizon", "--json"])
+        let result = try CLI.run(["fit", "--system", "bistable", "--omp", "--max-hidden", "20", "--tolerance", "0.1",
+                                     "--pool", "500", "--equilibrium-weight", "0", "--relative-floor", "0", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         #expect(document["omp_reached_tolerance"] as? Bool == true)
@@ -121,15 +112,17 @@ struct FitCommandTests {
         #expect(errors.last! <= 0.1)
         #expect(curve.count - 1 <= 6, "needed \(curve.count - 1) units")
         for i in 1..<errors.count { #expect(errors[i] <= errors[i - 1] + 1e-12) }
+        #expect(document["target"] as? String == "vector-field")
+        #expect((document["topology"] as? [String: Any])?["agrees"] as? Bool == true)
     }
 
     /// The bundled bistable model is what its documented command line writes, bit for bit.
     @Test func bundledBistableModelRegenerates() throws {
         let path = FitCLI.temporaryPath("bundled-bistable.json")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let result = try FitCLI.run(["fit", "--system", "bistable", "--seed", "1", "--skip-long-horizon", "--json-model", path])
+        let result = try CLI.run(["fit", "--system", "bistable", "--seed", "1", "--skip-long-horizon", "--json-model", path])
         #expect(result.status == 0, "\(result.stderr)")
-        let bundled = FitCLI.repositoryRoot.appendingPathComponent("jobs/models/bistable.json").path
+        let bundled = CLI.repository + "/jobs/models/bistable.json"
         let a = FileManager.default.contents(atPath: path), b = FileManager.default.contents(atPath: bundled)
         #expect(a != nil && a == b)
     }

@@ -199,7 +199,7 @@ struct JobsCommandTests {
         try lorenzManifold.write(toFile: dir + "/lorenz63-manifold.toml", atomically: true, encoding: .utf8)
         let cases: [(spec: String, groups: [String])] = [
             (jobs + "/duffing.toml", ["info", "cycles", "manifolds/cycle1-stable"]),
-            (dir + "/lorenz63-manifold.toml", ["manifolds/point-unstable"]),
+            (dir + "/lorenz63-manifold.toml", ["manifolds/point-stable"]),
         ]
         for (spec, groups) in cases {
             let out = dir + "/out.h5"
@@ -214,16 +214,16 @@ struct JobsCommandTests {
             if 'manifolds/cycle1-stable' in f:
                 m = f['manifolds/cycle1-stable']
                 print('basins', m.attrs['basin_plus'], m.attrs['basin_minus'], m.attrs['grid_agreement'] > 0.95, m['sheets/origin'].shape[0] > 0)
-            if 'manifolds/point-unstable' in f:
-                m = f['manifolds/point-unstable']
-                print('unstable', m.attrs['kind'], m.attrs['dimension'], m['points'].shape[0] > 0)
+            if 'manifolds/point-stable' in f:
+                m = f['manifolds/point-stable']
+                print('stable', m.attrs['kind'], m.attrs['dimension'], m['points'].shape[0] > 0)
             """, [out] + groups)
             #expect(status == 0, "\(text)")
             for g in groups { #expect(text.contains("\(g) True"), "\(spec): \(g) missing: \(text)") }
             if groups.contains("manifolds/cycle1-stable") {
                 #expect(text.contains("basins 0 2 True True"), "\(text)")
             } else {
-                #expect(text.contains("unstable unstable 1 True"), "\(text)")
+                #expect(text.contains("stable stable 1 True"), "\(text)")
             }
         }
     }

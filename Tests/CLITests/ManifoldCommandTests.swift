@@ -162,8 +162,9 @@ struct ManifoldCommandTests {
     }
 
     /// The fitted Duffing model (jobs/models/duffing.json): the stable manifold of the central
-    /// saddle (cycle 1) separates the two spiral sinks (cycles 0 and 2). The model is not
-    /// invertible far out (|x| > about 5), hence --allow-non-invertible.
+    /// saddle (cycle 1) separates the two spiral sinks (cycles 0 and 2). The model is invertible
+    /// (det J > 0 in all of its regions); --allow-non-invertible keeps the test valid for a
+    /// refit that folds far out.
     @Test func duffingSaddleSeparatesTheTwoAttractors() throws {
         let model = CLI.repository + "/jobs/models/duffing.json"
         let result = try CLI.run(["basins", model, "--saddle", "1", "--grid", "40", "--allow-non-invertible", "--json"])

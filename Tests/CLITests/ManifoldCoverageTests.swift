@@ -50,8 +50,9 @@ struct ManifoldCoverageTests {
         }
     }
 
-    /// The bundled Duffing model (a shallow network with 40 hidden units, not invertible): its
-    /// saddle's stable manifold, a polyline through every preimage branch.
+    /// The bundled Duffing model (a shallow network with 160 hidden units, the Euler step of the
+    /// fitted field; cycle 1 of `platlas cycles` is its saddle): the saddle's stable manifold, a
+    /// polyline through every preimage branch.
     @Test func duffingStableManifoldIsComplete() throws {
         let result = try Self.check(CLI.repository + "/jobs/models/duffing.json", ["--cycle", "1", "--kind", "stable"],
                                     name: "cycle1-stable", points: 300, invariance: 0)

@@ -13,6 +13,9 @@ public struct FitSettings: Sendable {
     /// Run the long-horizon check (fixed points, attractors).
     public var longHorizon = true
     public var census = CensusOptions()
+    /// A fitted fixed point matches a true equilibrium within this fraction of the region of
+    /// interest's diagonal (the topology comparison).
+    public var positionTolerance = 0.02
 
     public init(hidden: Int) { self.hidden = hidden }
 }
@@ -27,6 +30,8 @@ public struct FitReport: Sendable {
     public var invertibleRefit: (rounds: Int, penalisedRegions: Int, before: VisitedDeterminantReport)?
     public var pursuit: MatchingPursuitResult?
     public var longHorizon: LongHorizonReport?
+    /// The comparison with the true system (known systems with the long-horizon check).
+    public var topology: TopologyComparison?
     public var seconds: Double
 }
 
@@ -57,32 +62,45 @@ public struct LongHorizonReport: Sendable {
 }
 
 public enum SystemFit {
-    /// Fits the time-dt flow map of `data`; `instance` (a known system) adds the comparison
-    /// with the true equilibria and attractors.
+    /// Samples a known system (`TransitionData.sample(_:target:dt:design:...)`, around the
+    /// equilibria Newton finds in the region of interest) and fits it.
+    public static func run(instance: SystemInstance, target: FitTarget, dt: Double, design: SampleDesign,
+                           settings: FitSettings, maxStep: Double, log: Log = .silent) throws -> (FitReport, TransitionData, SampleCounts) {
+        let equilibria = LongHorizonCheck.equilibria(of: instance, seed: settings.seed)
+        let (data, counts) = TransitionData.sample(instance, target: target, dt: dt, design: design,
+                                                   equilibria: equilibria.map(\.point), maxStep: maxStep, seed: settings.seed)
+        log("sampled \(counts.trajectory) trajectory states, \(counts.grid) grid points, \(counts.neighbourhood) states around \(counts.equilibria) equilibria (\(target.rawValue) target, dt = \(dt))")
+        let report = try run(data: data, settings: settings, instance: instance, equilibria: equilibria, maxStep: maxStep, log: log)
+        return (report, data, counts)
+    }
+
+    /// Fits the one-step map of `data` (pairs (x, y) with y the flow map's or the Euler
+    /// step's image of x); `instance` (a known system) adds the comparison with the true
+    /// equilibria (`equilibria`, found by Newton when nil) and attractors.
     public static func run(data: TransitionData, settings: FitSettings, instance: SystemInstance? = nil,
+                           equilibria knownEquilibria: [EquilibriumPoint]? = nil,
                            maxStep: Double = 0.01, log: Log = .silent) throws -> FitReport {
         let clock = ContinuousClock()
         let started = clock.now
-        let normalisation = Normalisation(states: data.trainInputs)
+        let ordinary = Array(data.ordinaryInputs)
+        let normalisation = Normalisation(states: ordinary)
         var model: Model
         var pursuit: MatchingPursuitResult?
         var features: RandomFeatures
         if let (poolSize, tolerance) = settings.pursuit {
-            let pool = RandomFeatures.sample(count: poolSize, states: data.trainInputs, normalisation: normalisation,
+            let pool = RandomFeatures.sample(count: poolSize, states: ordinary, normalisation: normalisation,
                                              scheme: settings.offsets, seed: settings.seed)
             let result = try OrthogonalMatchingPursuit.run(data: data, pool: pool, normalisation: normalisation,
                                                            ridge: settings.ridge, maxHidden: settings.hidden,
                                                            tolerance: tolerance, log: log)
             pursuit = result
             features = pool.subset(result.selected.isEmpty ? [0] : result.selected)
-            model = try result.model ?? FlowMapRegression.fit(inputs: data.trainInputs, targets: data.trainTargets,
-                                                              features: features, normalisation: normalisation,
+            model = try result.model ?? OneStepRegression.fit(data, features: features, normalisation: normalisation,
                                                               ridge: settings.ridge)
         } else {
-            features = RandomFeatures.sample(count: settings.hidden, states: data.trainInputs, normalisation: normalisation,
+            features = RandomFeatures.sample(count: settings.hidden, states: ordinary, normalisation: normalisation,
                                              scheme: settings.offsets, seed: settings.seed)
-            model = try FlowMapRegression.fit(inputs: data.trainInputs, targets: data.trainTargets, features: features,
-                                              normalisation: normalisation, ridge: settings.ridge)
+            model = try OneStepRegression.fit(data, features: features, normalisation: normalisation, ridge: settings.ridge)
         }
         var invertibility = VisitedDeterminantReport(model: model, states: data.trainInputs)
         var refitInfo: (Int, Int, VisitedDeterminantReport)?
@@ -100,16 +118,18 @@ public enum SystemFit {
         log("one-step relative error: train \(train.relative), held out \(heldOut.relative)")
 
         var longHorizon: LongHorizonReport?
+        var topology: TopologyComparison?
         if settings.longHorizon {
             let box = instance?.system.regionOfInterest ?? boundingBox(data.allInputs)
-            let fixed = try LongHorizonCheck.fixedPoints(of: model, seed: settings.seed)
+            var equilibria: [EquilibriumPoint] = []
+            if let instance { equilibria = knownEquilibria ?? LongHorizonCheck.equilibria(of: instance, seed: settings.seed) }
+            let fixed = try LongHorizonCheck.fixedPoints(of: model, seed: settings.seed,
+                                                         states: data.allInputs + equilibria.map(\.point))
             var census = settings.census
             census.seed = settings.seed
             let attractors = LongHorizonCheck.attractors(of: form, dt: data.dt, box: box, options: census)
-            var equilibria: [EquilibriumPoint] = []
             var trueAttractors: [AttractorSummary]?
             if let instance {
-                equilibria = LongHorizonCheck.equilibria(of: instance, seed: settings.seed)
                 trueAttractors = LongHorizonCheck.attractors(of: LongHorizonCheck.flowMap(instance, dt: data.dt, maxStep: maxStep),
                                                              dt: data.dt, box: box, options: census)
             }
@@ -118,14 +138,18 @@ public enum SystemFit {
                 return equilibria.indices.map { ($0, LongHorizonCheck.distance(equilibria[$0].point, z)) }
                     .min { $0.1 < $1.1 }.map { (index: $0.0, distance: $0.1) }
             }
-            longHorizon = LongHorizonReport(fixedPoints: fixed, nearestTrue: nearest, trueEquilibria: equilibria,
-                                            attractors: attractors, trueAttractors: trueAttractors)
+            let report = LongHorizonReport(fixedPoints: fixed, nearestTrue: nearest, trueEquilibria: equilibria,
+                                           attractors: attractors, trueAttractors: trueAttractors)
+            longHorizon = report
+            if instance != nil {
+                topology = TopologyComparison(report: report, region: box, positionTolerance: settings.positionTolerance)
+            }
             log("long horizon: \(fixed.count) fixed points; attractors: \(attractors.map { "\($0.kind.rawValue) (\($0.orbits) orbits)" }.joined(separator: ", "))")
         }
         let elapsed = clock.now - started
         return FitReport(model: model, trainError: train, heldOutError: heldOut, invertibility: invertibility,
                          invertibleRefit: refitInfo.map { (rounds: $0.0, penalisedRegions: $0.1, before: $0.2) },
-                         pursuit: pursuit, longHorizon: longHorizon,
+                         pursuit: pursuit, longHorizon: longHorizon, topology: topology,
                          seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
     }
 

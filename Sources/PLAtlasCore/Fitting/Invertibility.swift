@@ -54,10 +54,10 @@ public enum InvertibilityConstraint {
                              ridge: Double, initialWeight: Double = 1e-3, maxRounds: Int = 30,
                              log: Log = .silent) throws -> InvertibleRefit {
         let phi = features.evaluate(data.trainInputs)
-        var model = try FlowMapRegression.fit(inputs: data.trainInputs, targets: data.trainTargets, features: features,
-                                              normalisation: normalisation, ridge: ridge, featureValues: phi)
+        var model = try OneStepRegression.fit(data, features: features, normalisation: normalisation, ridge: ridge,
+                                              featureValues: phi)
         var report = VisitedDeterminantReport(model: model, states: data.trainInputs)
-        var target = try FlowMapRegression.affineJacobian(inputs: data.trainInputs, targets: data.trainTargets)
+        var target = try OneStepRegression.affineJacobian(inputs: data.trainInputs, targets: data.trainTargets)
         let m = data.dimension
         if !(determinant(Matrix(rows: m, columns: m, elements: target)) > 0) {
             target = Matrix.identity(m).elements
@@ -68,8 +68,8 @@ public enum InvertibilityConstraint {
             rounds += 1
             for d in report.offending { weights[d] = (weights[d].map { $0 * 10 }) ?? initialWeight }
             let penalties = weights.keys.sorted().map { JacobianPenalty(region: $0, weight: weights[$0]!) }
-            model = try FlowMapRegression.fit(inputs: data.trainInputs, targets: data.trainTargets, features: features,
-                                              normalisation: normalisation, ridge: ridge, penalties: penalties,
+            model = try OneStepRegression.fit(data, features: features, normalisation: normalisation, ridge: ridge,
+                                              penalties: penalties,
                                               jacobianTarget: target, featureValues: phi)
             report = VisitedDeterminantReport(model: model, states: data.trainInputs)
             log("invertible refit round \(rounds): \(penalties.count) regions penalised, \(report.negative + report.zero) still with det J <= 0")

@@ -43,27 +43,58 @@ public enum KnownSystem: String, Sendable, CaseIterable {
         }
     }
 
-    /// The box the initial states of the training trajectories are drawn from (lower, upper).
+    /// The region of interest (lower, upper): the box where the fit samples its states (the
+    /// initial states of the trajectories, the grid) and where the long-horizon check compares
+    /// the fixed points with the true equilibria. It holds every equilibrium and attractor of
+    /// the default parameters with a margin.
     public var regionOfInterest: (lower: [Double], upper: [Double]) {
         switch self {
         case .duffing: ([-4.5, -4.5], [4.5, 4.5])
-        case .lorenz63: ([-20, -25, 0], [20, 25, 50])
+        case .lorenz63: ([-25, -30, -10], [25, 30, 60])
         case .vanderpol: ([-4, -4], [4, 4])
         case .bistable: ([-1.5], [1.5])
-        case .decision: ([0, 0, 0], [1, 1, 1])
+        case .decision: ([-0.1, -0.1, -0.1], [1, 1, 1])
         }
     }
 
-    /// The defaults of `platlas fit` for this system, chosen so that the fitted map reproduces
-    /// the attractors (docs/fitting.md).
-    public var defaults: FitDefaults {
+    /// Whether `z` lies in the box (bounds included).
+    public static func contains(_ box: (lower: [Double], upper: [Double]), _ z: [Double]) -> Bool {
+        z.indices.allSatisfy { box.lower[$0] <= z[$0] && z[$0] <= box.upper[$0] }
+    }
+
+    /// The length of the box's diagonal.
+    public static func diagonal(_ box: (lower: [Double], upper: [Double])) -> Double {
+        box.lower.indices.reduce(0.0) { $0 + (box.upper[$1] - box.lower[$1]) * (box.upper[$1] - box.lower[$1]) }.squareRoot()
+    }
+
+    /// The target a fit of a known system uses unless told otherwise (docs/fitting.md,
+    /// "Results": the vector-field target keeps the equilibria and their stability).
+    public static let defaultTarget = FitTarget.vectorField
+
+    /// The defaults of `platlas fit` for this system and target (docs/fitting.md). Both targets
+    /// use the same hidden size and samples, and the trajectories record a state every
+    /// flow-map dt; they differ in dt. The vector-field target's dt is the Euler step, small
+    /// enough that the Euler map z + dt f(z) keeps the stability of the equilibria
+    /// (|1 + dt lambda| < 1 for every eigenvalue of Df with Re lambda < 0, with most of the
+    /// margin) and is invertible on the region of interest.
+    public func defaults(for target: FitTarget = KnownSystem.defaultTarget) -> FitDefaults {
+        var d: FitDefaults
         switch self {
-        case .duffing: FitDefaults(dt: 0.25, hidden: 40, samples: 4000, trajectorySteps: 40, maxStep: 0.01)
-        case .lorenz63: FitDefaults(dt: 0.02, hidden: 300, samples: 20000, trajectorySteps: 100, maxStep: 0.002)
-        case .vanderpol: FitDefaults(dt: 0.1, hidden: 80, samples: 4000, trajectorySteps: 40, maxStep: 0.01)
-        case .bistable: FitDefaults(dt: 0.1, hidden: 10, samples: 1000, trajectorySteps: 10, maxStep: 0.01)
-        case .decision: FitDefaults(dt: 1, hidden: 100, samples: 10000, trajectorySteps: 40, maxStep: 0.05)
+        case .duffing: d = FitDefaults(dt: 0.25, hidden: 160, samples: 4000, trajectorySteps: 40, maxStep: 0.01)
+        case .lorenz63: d = FitDefaults(dt: 0.02, hidden: 200, samples: 20000, trajectorySteps: 100, maxStep: 0.002)
+        case .vanderpol: d = FitDefaults(dt: 0.1, hidden: 160, samples: 4000, trajectorySteps: 40, maxStep: 0.01)
+        case .bistable: d = FitDefaults(dt: 0.1, hidden: 20, samples: 1000, trajectorySteps: 10, maxStep: 0.01)
+        case .decision: d = FitDefaults(dt: 1, hidden: 200, samples: 20000, trajectorySteps: 40, maxStep: 0.05)
         }
+        if target == .vectorField {
+            switch self {
+            case .duffing, .decision: d.dt = 0.1
+            case .lorenz63: d.dt = 0.01
+            case .vanderpol: d.dt = 0.05
+            case .bistable: break
+            }
+        }
+        return d
     }
 
     /// The vector field f(z) of z' = f(z) with the parameter values `p` (in `defaultParameters` order).
@@ -93,7 +124,7 @@ public enum KnownSystem: String, Sendable, CaseIterable {
 
 /// Per-system defaults of a fit.
 public struct FitDefaults: Sendable, Equatable {
-    /// The time step of the flow map the RNN learns.
+    /// The time step of the map the RNN learns (the flow map's, or the Euler step).
     public var dt: Double
     /// H, hidden units.
     public var hidden: Int
@@ -103,6 +134,17 @@ public struct FitDefaults: Sendable, Equatable {
     public var trajectorySteps: Int
     /// The largest RK4 step used to integrate the flow.
     public var maxStep: Double
+    /// Time between the recorded states of a training trajectory.
+    public var trajectoryInterval: Double
+
+    public init(dt: Double, hidden: Int, samples: Int, trajectorySteps: Int, maxStep: Double) {
+        self.dt = dt
+        self.hidden = hidden
+        self.samples = samples
+        self.trajectorySteps = trajectorySteps
+        self.maxStep = maxStep
+        self.trajectoryInterval = dt
+    }
 }
 
 /// A known system with parameter values: the ODE whose time-dt flow map is learned.

@@ -6,6 +6,9 @@ public struct MatchingPursuitStep: Sendable, Equatable {
     /// Relative one-step errors (see `OneStepError.relative`).
     public var trainError: Double
     public var heldOutError: Double
+    /// The training error with the pairs' weights (`OneStepError.weightedRelative`), the one
+    /// the pursuit reduces; the same as `trainError` without weights.
+    public var weightedTrainError: Double
 }
 
 /// The result of a pursuit: the curve, the selected pool indices, and the model at the stop.
@@ -31,10 +34,19 @@ public enum OrthogonalMatchingPursuit {
                            maxHidden: Int, tolerance: Double, log: Log = .silent) throws -> MatchingPursuitResult {
         let n = data.trainInputs.count, m = data.dimension, p = pool.count
         let phi = pool.evaluate(data.trainInputs)
+        // Rows are scaled by sqrt(weight): inner products, residuals and the greedy scores are
+        // those of the weighted least squares.
+        let roots = data.trainWeights?.map { $0.squareRoot() } ?? [Double](repeating: 1, count: n)
         // Pool columns (column k at k * n), orthogonalised as the basis grows.
         var columns = [Double](repeating: 0, count: p * n)
         var originalNorms = [Double](repeating: 0, count: p)
-        for r in 0..<n { for k in 0..<p { columns[k * n + r] = phi[r * p + k]; originalNorms[k] += phi[r * p + k] * phi[r * p + k] } }
+        for r in 0..<n {
+            for k in 0..<p {
+                let v = roots[r] * phi[r * p + k]
+                columns[k * n + r] = v
+                originalNorms[k] += v * v
+            }
+        }
         func orthogonaliseAll(against q: [Double]) {
             for k in 0..<p {
                 var d = 0.0
@@ -60,8 +72,8 @@ public enum OrthogonalMatchingPursuit {
         }
         // The linear columns every fit has.
         var basis: [[Double]] = []
-        var linear = (0..<m).map { j in data.trainInputs.map { (($0[j] - normalisation.mean[j]) / normalisation.scale[j]) } }
-        linear.append([Double](repeating: 1, count: n))
+        var linear = (0..<m).map { j in (0..<n).map { r in roots[r] * (data.trainInputs[r][j] - normalisation.mean[j]) / normalisation.scale[j] } }
+        linear.append(roots)
         for column in linear { if let q = addToBasis(column, &basis) { orthogonaliseAll(against: q) } }
 
         var selected: [Int] = []
@@ -72,21 +84,22 @@ public enum OrthogonalMatchingPursuit {
         while true {
             // Fit with the current selection (for none: a one-unit layer that is always off).
             let features = selected.isEmpty ? inactiveFeature(dimension: m) : pool.subset(selected)
-            let current = try FlowMapRegression.fit(inputs: data.trainInputs, targets: data.trainTargets,
-                                                    features: features, normalisation: normalisation, ridge: ridge)
+            let current = try OneStepRegression.fit(data, features: features, normalisation: normalisation, ridge: ridge)
             let form = current.shallowForm()
             let train = OneStepError(map: form, inputs: data.trainInputs, targets: data.trainTargets)
             let heldOut = data.heldOutInputs.isEmpty ? train
                 : OneStepError(map: form, inputs: data.heldOutInputs, targets: data.heldOutTargets)
-            steps.append(MatchingPursuitStep(hidden: selected.count, feature: selected.last,
-                                             trainError: train.relative, heldOutError: heldOut.relative))
+            let weighted = OneStepError.weightedRelative(map: form, inputs: data.trainInputs, targets: data.trainTargets,
+                                                         weights: data.trainWeights)
+            steps.append(MatchingPursuitStep(hidden: selected.count, feature: selected.last, trainError: train.relative,
+                                             heldOutError: heldOut.relative, weightedTrainError: weighted))
             log("omp: H = \(selected.count), relative error \(train.relative) (held out \(heldOut.relative))")
             if !selected.isEmpty { model = current }
             if train.relative <= tolerance && !selected.isEmpty { reached = true; break }
             if selected.count >= maxHidden || selected.count >= p { break }
             for r in 0..<n {
                 let f = form(data.trainInputs[r])
-                for i in 0..<m { residual[i * n + r] = (data.trainTargets[r][i] - f[i]) / normalisation.scale[i] }
+                for i in 0..<m { residual[i * n + r] = roots[r] * (data.trainTargets[r][i] - f[i]) / normalisation.scale[i] }
             }
             let chosen = Set(selected)
             var best = -1, bestScore = -1.0

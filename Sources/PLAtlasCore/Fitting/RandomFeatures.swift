@@ -79,6 +79,17 @@ public struct RandomFeatures: Sendable, Equatable {
         return RandomFeatures(dimension: dimension, W2: w2, h2: indices.map { h2[$0] })
     }
 
+    /// The region of z: which units are active (W2 z + h2 > 0).
+    public func region(of z: [Double]) -> RegionCode {
+        var code = RegionCode(count: count)
+        for k in 0..<count {
+            var u = h2[k]
+            for j in 0..<dimension { u += W2[k * dimension + j] * z[j] }
+            if u > 0 { code[k] = true }
+        }
+        return code
+    }
+
     /// relu(W2 z + h2) for every state: a states.count x H row-major matrix.
     public func evaluate(_ states: [[Double]]) -> [Double] {
         let h = count, m = dimension

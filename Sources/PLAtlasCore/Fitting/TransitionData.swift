@@ -7,6 +7,18 @@ public struct TransitionData: Sendable, Equatable {
     public var trainTargets: [[Double]]
     public var heldOutInputs: [[Double]]
     public var heldOutTargets: [[Double]]
+    /// Least-squares weights of the training pairs (nil: all 1).
+    public var trainWeights: [Double]?
+    /// Known Jacobians of the map at points (the equilibria of a known system): each adds
+    /// the rows weight * ||J_d - jacobian||_F^2 for the region d of its point.
+    public var anchors: [JacobianAnchor] = []
+    /// How many of the training states (the first ones) are ordinary samples: the
+    /// normalisation and the hyperplanes of the features come from these only, so that the
+    /// dense neighbourhoods of the equilibria draw no kinks to them. nil: all.
+    public var ordinaryCount: Int?
+
+    /// The ordinary training states.
+    public var ordinaryInputs: ArraySlice<[Double]> { trainInputs.prefix(ordinaryCount ?? trainInputs.count) }
 
     public init(dimension: Int, dt: Double, trainInputs: [[Double]], trainTargets: [[Double]],
                 heldOutInputs: [[Double]], heldOutTargets: [[Double]]) {
@@ -16,37 +28,7 @@ public struct TransitionData: Sendable, Equatable {
         self.trainTargets = trainTargets
         self.heldOutInputs = heldOutInputs
         self.heldOutTargets = heldOutTargets
-    }
-
-    /// Pairs from trajectories of a known system: ceil(samples / steps) trajectories of
-    /// `steps` steps of dt each, from initial states uniform in the system's region of
-    /// interest (trajectory i uses random stream i of the seed); the last fifth of the
-    /// trajectories (at least one) is held out. A trajectory that leaves the finite numbers is
-    /// cut where it does.
-    public static func sample(_ instance: SystemInstance, dt: Double, samples: Int, steps: Int, maxStep: Double,
-                              seed: UInt64) -> TransitionData {
-        let (lower, upper) = instance.system.regionOfInterest
-        let m = instance.dimension
-        let integrator = RungeKutta4(maxStep: min(maxStep, dt)) { [instance] z in instance.vectorField(z) }
-        let perTrajectory = max(1, min(steps, samples))
-        let count = max(2, (samples + perTrajectory - 1) / perTrajectory)
-        let heldOutFrom = count - max(1, count / 5)
-        var data = TransitionData(dimension: m, dt: dt, trainInputs: [], trainTargets: [], heldOutInputs: [], heldOutTargets: [])
-        for t in 0..<count {
-            var generator = SeededGenerator(seed: seed, stream: UInt64(t))
-            let start = (0..<m).map { lower[$0] + (upper[$0] - lower[$0]) * generator.uniform() }
-            let states = integrator.trajectory(from: start, dt: dt, count: perTrajectory + 1)
-            for s in 0..<perTrajectory {
-                let x = states[s], y = states[s + 1]
-                guard y.allSatisfy(\.isFinite) else { break }
-                if t < heldOutFrom {
-                    data.trainInputs.append(x); data.trainTargets.append(y)
-                } else {
-                    data.heldOutInputs.append(x); data.heldOutTargets.append(y)
-                }
-            }
-        }
-        return data
+        self.trainWeights = nil
     }
 
     /// Pairs from a user's trajectories (each T x M, consecutive rows dt apart): the last fifth
@@ -75,6 +57,21 @@ public struct TransitionData: Sendable, Equatable {
 
     /// Every input state (training, then held out).
     public var allInputs: [[Double]] { trainInputs + heldOutInputs }
+}
+
+/// The Jacobian the fitted map should have at a point, with its least-squares weight
+/// (absolute: comparable with the sum of the pair weights).
+public struct JacobianAnchor: Sendable, Equatable {
+    public var point: [Double]
+    /// Row-major M x M, original coordinates.
+    public var jacobian: [Double]
+    public var weight: Double
+
+    public init(point: [Double], jacobian: [Double], weight: Double) {
+        self.point = point
+        self.jacobian = jacobian
+        self.weight = weight
+    }
 }
 
 /// Per-coordinate centring and scaling of states: z~ = (z - mean) / scale. Features and
