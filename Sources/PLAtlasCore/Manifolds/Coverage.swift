@@ -7,6 +7,10 @@ public struct CoverageOptions: Sendable {
     /// At most about this many sample points in all: long constructions (hundreds of
     /// generations of a polyline) sample fewer points per generation, at least 100.
     public var totalPoints = 30000
+    /// The same where every preimage needs the exact search (stable manifolds of maps with more
+    /// than 1024 regions or large M): its points cost milliseconds each. Generation 0 is then
+    /// thinned to the per-generation figure too.
+    public var searchedPoints = 4000
     /// A point lies on a sheet within this distance of its flat (segment), relative to
     /// 1 + the box diagonal.
     public var relativeTolerance = 1e-6
@@ -77,7 +81,12 @@ public struct Coverage: Sendable, Equatable {
         let maps = RegionMaps(form: form)
         let table = exhaustive && builder.options.kind == .stable ? InverseTable(form: form, maps: maps) : nil
         var sampled = 0, covered = 0
-        let perGeneration = min(options.perGeneration, max(100, options.totalPoints / max(1, generations)))
+        let searched = builder.options.kind == .stable && table == nil
+        let budget = searched ? options.searchedPoints : options.totalPoints
+        let perGeneration = min(options.perGeneration, max(searched ? 20 : 100, budget / max(1, generations)))
+        if searched && current.count > perGeneration {
+            current = (0..<perGeneration).map { current[$0 * current.count / perGeneration] }
+        }
         var reached = Set<RegionCode>(), missed = Set<RegionCode>()
         for _ in 0..<generations {
             // One step for every point, shared over the ranks; results in point order.
