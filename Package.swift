@@ -42,21 +42,22 @@ let package = Package(
         .target(name: "PLAtlasIO", dependencies: ["PLAtlasCore", "HDF5", "MPI", "LinearAlgebra",
                                               .product(name: "TOMLKit", package: "TOMLKit")]),
         // Distribution over ranks.
+        .target(name: "PLAtlasAnalyses", dependencies: ["PLAtlasCore", "PLAtlasIO", "HDF5", "LinearAlgebra"]),
         .target(name: "PLAtlasCluster", dependencies: ["PLAtlasCore", "PLAtlasIO", "MPI", "HDF5"]),
         // The command line.
         .executableTarget(name: "platlas",
-                          dependencies: ["PLAtlasCore", "PLAtlasIO", "PLAtlasCluster", "MPI", "HDF5",
+                          dependencies: ["PLAtlasCore", "PLAtlasIO", "PLAtlasAnalyses", "PLAtlasCluster", "MPI", "HDF5",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "TOMLKit", package: "TOMLKit")]),
         // Multi-rank test driver, run under mpirun by Tests/mpi/run.sh.
         .executableTarget(name: "platlas-mpi-tests",
-                          dependencies: ["PLAtlasCore", "PLAtlasIO", "PLAtlasCluster", "MPI", "HDF5"],
+                          dependencies: ["PLAtlasCore", "PLAtlasIO", "PLAtlasAnalyses", "PLAtlasCluster", "MPI", "HDF5"],
                           path: "Tests/MPITests"),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
         .testTarget(name: "PLAtlasCoreTests", dependencies: ["PLAtlasCore", "LinearAlgebra", .product(name: "Numerics", package: "swift-numerics")]),
-        .testTarget(name: "PLAtlasIOTests", dependencies: ["PLAtlasIO", "PLAtlasCore", "HDF5", "MPI"]),
+        .testTarget(name: "PLAtlasIOTests", dependencies: ["PLAtlasIO", "PLAtlasAnalyses", "PLAtlasCore", "HDF5", "MPI"]),
         .testTarget(name: "CLITests", dependencies: ["PLAtlasIO", "PLAtlasCore", "HDF5"]),
     ],
     swiftLanguageModes: [.v6]

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 PLATLAS=${1:-.build/release/platlas}
 [ -x "$PLATLAS" ] || swift build -c release --product platlas
 export OPENBLAS_NUM_THREADS=1
+# The same kernels on every x86-64 CPU with AVX2: the files come out bit for bit (docs/fitting.md).
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 mkdir -p jobs/models
 for system in duffing lorenz63 vanderpol bistable decision; do
     # The long-horizon check runs: a model whose topology differs from the true system's is not

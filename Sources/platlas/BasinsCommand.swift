@@ -3,6 +3,7 @@ import Foundation
 import MPI
 import PLAtlasCluster
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// `platlas basins MODEL --saddle I [--grid N]`.
@@ -54,8 +55,7 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
 
     func validate() throws {
         try saddle.validate(requireCycle: true)
-        if let grid, grid < 2 || grid > 5000 { throw ValidationError("--grid must be between 2 and 5000") }
-        if let band, !(band >= 0) { throw ValidationError("--band must be non-negative") }
+        try AnalysisCommand.validate { () throws(OptionValueError) in try BasinsAnalysis.check(grid: grid, band: band, naming: .commandLine) }
         try plotting.validate()
         try output.validate()
     }
@@ -71,14 +71,14 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
 
     func compute(world: Communicator, log: Log) throws {
         let model = loaded!
-        let setup = saddle.setup
-        let plan = try setup.basinsPlan(model: model, log: log)
-        let (computed, whole) = try BasinsDistribution.run(setup, plan: plan, grid: grid, band: band, keepCells: plotting.plot != nil,
-                                                           allowNonInvertible: allowNonInvertible, gatherWhole: plotting.plot != nil,
-                                                           communicator: world, log: log)
+        var analysis = BasinsAnalysis(setup: saddle.setup, grid: grid, band: band, allowNonInvertible: allowNonInvertible)
+        analysis.forFigure = plotting.plot != nil
+        let (result, outcome) = try AnalysisCommand.run(analysis, group: "basins", context: AnalysisRunContext(model: model, world: world, log: log),
+                                                        output: output.output, models: [model])
+        let computed = result.run
         let (cycles, index, box, report, ds) = (computed.cycles, computed.index, computed.box, computed.report, computed.deltaSigma)
         let attractorIndices = computed.attractorIndices
-        if let plot = plotting.plot, let whole, world.isRoot {
+        if let plot = plotting.plot, let whole = result.whole, world.isRoot {
             var picture = ManifoldPlot(box: box, title: "platlas basins: cycle \(index.map(String.init) ?? "-")")
             if let g = report.grid { picture.basins(g) }
             picture.manifold(whole, name: "stable")
@@ -86,14 +86,9 @@ struct BasinsCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             try picture.write(plot)
             log("wrote \(plot)")
         }
-        if let path = output.output {
-            try ResultFile.write(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
-                                 communicator: world.size > 1 ? world : nil) { root in try computed.write(into: root) }
-            log("wrote \(path)")
-        }
         guard world.isRoot else { return }
         if output.json {
-            Console.output(computed.json())
+            Console.output(outcome.json)
         } else {
             var lines = ["stable manifold of cycle \(index.map(String.init) ?? "-"): \(computed.totals.sheets) sheets in \(computed.totals.regions) regions, Delta_sigma \(ds.map { String(format: "%.4f", $0.value) } ?? "-")",
                          computed.sidesSummary]

@@ -3,6 +3,7 @@ import Foundation
 import MPI
 import PLAtlasCluster
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// `platlas bench-ftle MODEL`: the time of one FTLE field computed by the core's `ftleField`,
@@ -70,7 +71,7 @@ struct BenchFTLECommand: ParsableCommand, PreparedCommand, DistributedCommand {
         try world.barrier()
         let started = ContinuousClock.now
         let field = try ftleField(form: form, plane: plane, options: FTLEOptions(steps: steps, direction: backward ? .backward : .forward),
-                                  sharing: CollectiveSharing(MPICollective(world)))
+                                  sharing: MPICollective(world))
         let seconds = CycleSearch.seconds(since: started)
         guard world.isRoot else { return }
         let finite = field.values.filter(\.isFinite)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// `platlas bench-preimages MODEL`: the cost of the exact preimage search per point

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// `platlas collect OUT IN...`: merges result files into one.

@@ -3,6 +3,7 @@ import Foundation
 import HDF5
 import MPI
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// Bad input discovered while running (after parsing): reported as one line, exit code 2.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// `platlas convert IN OUT`: between JSON and HDF5 model files.

@@ -3,6 +3,7 @@ import Foundation
 import MPI
 import PLAtlasCluster
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// `platlas cycles MODEL --max-order K`: fixed points and cycles.
@@ -56,10 +57,10 @@ struct CyclesCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     var exhaustive = false
 
     @Option(help: ArgumentHelp("Refuse --exhaustive beyond this many sequences (default: 10000000).", valueName: "N"), transform: wholeNumber)
-    var exhaustiveLimit = 10_000_000
+    var exhaustiveLimit = CycleSearchOptions(maxOrder: 1).exhaustiveLimit
 
     @Option(help: ArgumentHelp("Enumerate an order outright (exactly) when it has at most N region sequences up to rotation; 0: always use the heuristic (default: 250000).", valueName: "N"), transform: wholeNumber)
-    var exactBelow = 250_000
+    var exactBelow = CycleSearchOptions(maxOrder: 1).autoExhaustiveLimit
 
     @Option(help: "Eigenvalues with ||lambda| - 1| at most this make a cycle marginal.")
     var marginalTolerance = 1e-6
@@ -73,15 +74,7 @@ struct CyclesCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     }
 
     func validate() throws {
-        guard maxOrder >= 1 else { throw ValidationError("--max-order must be at least 1, got \(maxOrder)") }
-        guard maxOrder <= 10_000 else { throw ValidationError("--max-order \(maxOrder) is beyond any useful search (at most 10000)") }
-        if let restarts, restarts < 1 { throw ValidationError("--restarts must be at least 1, got \(restarts)") }
-        if let innerIterations, innerIterations < 1 { throw ValidationError("--inner-iterations must be at least 1, got \(innerIterations)") }
-        guard exhaustiveLimit >= 1 else { throw ValidationError("--exhaustive-limit must be at least 1") }
-        guard exactBelow >= 0 else { throw ValidationError("--exact-below must be 0 or more") }
-        guard marginalTolerance >= 0, marginalTolerance.isFinite else { throw ValidationError("--marginal-tolerance must be a non-negative number") }
-        try Limits.current.check(options: [("--restarts", restarts, .count), ("--inner-iterations", innerIterations, .count),
-                                           ("--exhaustive-limit", exhaustiveLimit, .count), ("--exact-below", exactBelow, .count)])
+        try AnalysisCommand.validate { () throws(OptionValueError) in try CyclesAnalysis.check(options, naming: .commandLine) }
         try output.validate()
     }
 
@@ -89,6 +82,7 @@ struct CyclesCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         loaded = try model.load(maxOrder: maxOrder)
     }
 
+    /// The analysis these options describe: the same as a `[[cycles]]` table's.
     var options: CycleSearchOptions {
         var o = CycleSearchOptions(maxOrder: maxOrder)
         o.seed = seed
@@ -108,34 +102,11 @@ struct CyclesCommand: ParsableCommand, PreparedCommand, DistributedCommand {
 
     func compute(world: Communicator, log: Log) throws {
         let model = loaded!
-        let search: CycleSearch
-        do {
-            search = try CycleSearch(model: model, options: options, log: log)
-        } catch {
-            throw InputError(error.description)
-        }
-        let started = ContinuousClock.now
-        let result: CycleSearchResult
-        do {
-            result = try search.run(collective: MPICycleCollective(world))
-        } catch let error as CycleSearchError {
-            throw InputError(error.description)
-        }
-        let seconds = CycleSearch.seconds(since: started)
-        if let path = output.output {
-            try ResultFile.write(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
-                                 communicator: world.size > 1 ? world : nil) { root in
-                try CycleOutput.write(result, into: root, dimension: model.dimension, hiddenCount: search.form.hiddenCount,
-                                      maxOrder: maxOrder, seed: seed)
-            }
-            log("wrote \(path)")
-        }
+        let (result, outcome) = try AnalysisCommand.run(CyclesAnalysis(options: options), group: "cycles",
+                                                        context: AnalysisRunContext(model: model, world: world, log: log),
+                                                        output: output.output, models: [model])
         guard world.isRoot else { return }
-        if output.json {
-            Console.output(CycleOutput.json(result, seconds: seconds, ranks: world.size, seed: seed))
-        } else {
-            Console.output(Self.table(result, seconds: seconds))
-        }
+        Console.output(output.json ? outcome.json.serialized() : Self.table(result.search, seconds: result.seconds))
     }
 
     /// "1-3, 5" for [1, 2, 3, 5].

@@ -3,6 +3,7 @@ import Foundation
 import MPI
 import PLAtlasCluster
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// `platlas ftle MODEL --bounds lo1:hi1,lo2:hi2 --grid N`: the command-line adapter of
@@ -115,14 +116,8 @@ struct FTLECommand: ParsableCommand, PreparedCommand, DistributedCommand {
 
     func compute(world: Communicator, log: Log) throws {
         let (analysis, model) = (analysis!, loaded!)
-        let result = try analysis.compute(model: model, collective: MPICycleCollective(world), log: log)
-        if let path = output.output {
-            try ResultFile.write(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
-                                 communicator: world.size > 1 ? world : nil) { root in
-                try analysis.write(result, into: root, group: "ftle", rank: world.rank, ranks: world.size, parallel: world.size > 1)
-            }
-            log("wrote \(path)")
-        }
+        let (result, outcome) = try AnalysisCommand.run(analysis, group: "ftle", context: AnalysisRunContext(model: model, world: world, log: log),
+                                                        output: output.output, models: [model])
         guard world.isRoot else { return }
         if let plot {
             var picture = FTLEPlot(field: result.field, title: "platlas ftle: \(model.kind.rawValue), axes \(analysis.options.axes[0]),\(analysis.options.axes[1])")
@@ -130,6 +125,6 @@ struct FTLECommand: ParsableCommand, PreparedCommand, DistributedCommand {
             try picture.write(plot)
             log("wrote \(plot)")
         }
-        Console.output(output.json ? analysis.json(result).serialized() : analysis.summary(result, group: "ftle"))
+        Console.output(output.json ? outcome.json.serialized() : outcome.summary)
     }
 }

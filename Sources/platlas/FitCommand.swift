@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HDF5
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// `platlas fit`: a shPLRNN for the vector field (one Euler step) or the time-dt flow map of a

@@ -1,5 +1,8 @@
 import ArgumentParser
+import MPI
+import PLAtlasCluster
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// `platlas info MODEL`: what a model file holds.
@@ -17,9 +20,14 @@ struct InfoCommand: ParsableCommand, PreparedCommand {
         (default 4096) or H = PLATLAS_MAX_HIDDEN (65536) are refused (docs/model-format.md,
         "Limits").
 
+        --output F.h5 writes the facts as attributes of /info, as [[info]] in a job spec does
+        (one model; docs/hdf5-schema.md). --json prints them, the invertibility fields both
+        flat and under "invertibility" (a stack file: {"stack": [...]}).
+
         Examples:
           platlas info model.json
           platlas info results.h5 --group /model --json
+          platlas info model.json --output info.h5
         """)
     )
 
@@ -29,28 +37,39 @@ struct InfoCommand: ParsableCommand, PreparedCommand {
     @Option(help: "HDF5 group holding the model.")
     var group = "/model"
 
-    @Flag(help: "Print one JSON document to stdout.")
-    var json = false
-
     @Option(help: "Seed for sampling regions when they are too many to enumerate.")
     var seed: UInt64 = 1
 
+    @OptionGroup var output: OutputOptions
+
     var models: [Model] = []
 
-    enum CodingKeys: CodingKey { case modelPath, group, json, seed }
+    enum CodingKeys: CodingKey { case modelPath, group, seed, output }
+
+    func validate() throws { try output.validate() }
 
     mutating func prepare() throws {
         models = try ModelFile.load(modelPath, group: group)
+        if output.output != nil && models.count > 1 {
+            throw InputError("--output writes /info of one model; \(modelPath) holds a stack of \(models.count)")
+        }
     }
 
+    /// One process: under a launcher only the first copy runs (it needs no MPI).
     func run() throws {
+        let world = Communicator.alone
+        let log = Console.rankLog(world)
+        try OutputClaim.whileWriting([output.output], world: world, log: log) { try compute(world: world, log: log) }
+    }
+
+    func compute(world: Communicator, log: Log) throws {
         var entries: [JSONOutput] = []
         var lines: [String] = []
         for (i, model) in models.enumerated() {
-            let form = model.shallowForm()
-            let signs = form.determinantSigns(expectedCellCount: model.regionCountUpperBound, seed: seed)
-            let fields = ModelFacts.modelFields(model, form) + [("invertibility", .object(ModelFacts.invertibilityFields(signs)))]
-            entries.append(.object(fields))
+            let (signs, outcome) = try AnalysisCommand.run(InfoAnalysis(seed: seed), group: "info",
+                                                           context: AnalysisRunContext(model: model, world: world, log: log),
+                                                           output: output.output, models: [model])
+            entries.append(outcome.json)
             let prefix = models.count > 1 ? "[\(i)] " : ""
             var line = "\(prefix)\(model.kind.rawValue): M = \(model.dimension), H = \(model.hiddenUnits)"
             if let p = model.activeUnits { line += ", P = \(p)" }
@@ -63,11 +82,9 @@ struct InfoCommand: ParsableCommand, PreparedCommand {
                 lines.append("\(prefix)det J: \(signs.positive) positive, \(signs.negative) negative, \(signs.zero) zero over \(scope): NOT invertible")
             }
         }
-        if json {
-            let document: JSONOutput = models.count == 1
-                ? entries[0]
-                : .object([("stack", .array(entries))])
-            Console.output(document)
+        guard world.isRoot else { return }
+        if output.json {
+            Console.output(models.count == 1 ? entries[0] : .object([("stack", .array(entries))]))
         } else {
             Console.output("\(modelPath)\n" + lines.joined(separator: "\n"))
         }

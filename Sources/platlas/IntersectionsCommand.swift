@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MPI
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// `platlas intersections MODEL --saddle I [--to J]`.
@@ -51,9 +52,8 @@ struct IntersectionsCommand: ParsableCommand, PreparedCommand, DistributedComman
 
     func validate() throws {
         try saddle.validate(requireCycle: true)
-        if let to, to < 0 { throw ValidationError("--to must be 0 or more") }
-        if let to, saddle.cycle == nil, to >= 0 { throw ValidationError("--to needs --saddle I (a cycle index), not --point") }
-        guard tolerance > 0 && tolerance < 1 else { throw ValidationError("--tolerance must be between 0 and 1") }
+        try AnalysisCommand.validate { () throws(OptionValueError) in try IntersectionsAnalysis.check(to: to, tolerance: tolerance, naming: .commandLine) }
+        if to != nil, saddle.cycle == nil { throw ValidationError("--to needs --saddle I (a cycle index), not --point") }
         try plotting.validate()
         try output.validate()
     }
@@ -69,15 +69,16 @@ struct IntersectionsCommand: ParsableCommand, PreparedCommand, DistributedComman
 
     func compute(world: Communicator, log: Log) throws {
         let model = loaded!
-        let started = ContinuousClock.now
         var options = saddle
         options.defaultIterations = 12
         var setup = options.setup
         setup.optionName = { key in key == "allow_non_invertible" ? "--allow-non-invertible" : "--" + key }
-        let computed = try setup.intersections(model: model, to: to, tolerance: tolerance, allowNonInvertible: allowNonInvertible, log: log)
+        let analysis = IntersectionsAnalysis(setup: setup, to: to, tolerance: tolerance, allowNonInvertible: allowNonInvertible)
+        let (result, outcome) = try AnalysisCommand.run(analysis, group: "intersections", context: AnalysisRunContext(model: model, world: world, log: log),
+                                                        output: output.output, models: [model])
+        let computed = result.run, seconds = result.seconds
         let (cycles, box, unstable, stable, points) = (computed.cycles, computed.box, computed.unstable, computed.stable, computed.points)
         let (firstIndex, secondIndex, homoclinic, verified, certificate) = (computed.unstableIndex, computed.stableIndex, computed.homoclinic, computed.verified, computed.chaosCertificate)
-        let seconds = CycleSearch.seconds(since: started)
         if let plot = plotting.plot, world.isRoot {
             var picture = ManifoldPlot(box: box, title: "platlas intersections")
             picture.manifold(unstable, name: "unstable")
@@ -87,14 +88,9 @@ struct IntersectionsCommand: ParsableCommand, PreparedCommand, DistributedComman
             try picture.write(plot)
             log("wrote \(plot)")
         }
-        if let path = output.output {
-            try ResultFile.write(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
-                                 communicator: world.size > 1 ? world : nil) { root in try computed.write(into: root) }
-            log("wrote \(path)")
-        }
         guard world.isRoot else { return }
         if output.json {
-            Console.output(computed.json(seconds: seconds, ranks: world.size))
+            Console.output(outcome.json)
         } else {
             var lines = ["\(homoclinic ? "homoclinic" : "heteroclinic") points of W^u(cycle \(firstIndex ?? -1)) and W^s(cycle \(secondIndex ?? -1)): \(points.count) transversal, \(verified) verified (\(formatSeconds(seconds)) s)"]
             for p in points.prefix(20) {

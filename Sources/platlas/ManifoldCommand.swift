@@ -4,6 +4,7 @@ import LinearAlgebra
 import MPI
 import PLAtlasCluster
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// `platlas manifold MODEL (--cycle I | --point x,y,...) --kind stable|unstable|both`.
@@ -68,11 +69,11 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var saddle: SaddleOptions
 
-    @Option(help: "stable, unstable or both.")
-    var kind: String = "both"
+    @Option(help: "Which manifolds of the saddle.")
+    var kind: ManifoldKinds = .both
 
     @Option(help: ArgumentHelp("polyline (1-dimensional manifolds only) or sheets; default polyline where possible.", valueName: "method"))
-    var method: String?
+    var method: ManifoldMethod?
 
     @Option(help: ArgumentHelp("Support points per new sheet (default: k_neigh * d).", valueName: "NS"), transform: wholeNumber)
     var supportPoints: Int?
@@ -93,8 +94,6 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
     }
 
     func validate() throws {
-        guard ["stable", "unstable", "both"].contains(kind) else { throw ValidationError("--kind must be stable, unstable or both, got '\(kind)'") }
-        if let method, ManifoldMethod(rawValue: method) == nil { throw ValidationError("--method must be polyline or sheets, got '\(method)'") }
         if let supportPoints, supportPoints < 1 { throw ValidationError("--support-points must be at least 1") }
         try Limits.current.check(options: [("--support-points", supportPoints, .count)])
         try saddle.validate(requireCycle: false)
@@ -118,30 +117,35 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         }
     }
 
+    /// The analysis these options describe: the same as a `[[manifold]]` table's.
+    var analysis: ManifoldAnalysis {
+        ManifoldAnalysis(setup: saddle.setup, kinds: kind.kinds, method: method, supportPoints: supportPoints, allowNonInvertible: allowNonInvertible)
+    }
+
+    /// Stops a resumed run whose output is already complete for these options.
+    struct AlreadyComplete: Error {}
+
     func compute(world: Communicator, log: Log) throws {
         let model = loaded!
-        let started = ContinuousClock.now
-        let kinds: [ManifoldKind] = kind == "both" ? [.unstable, .stable] : [ManifoldKind(rawValue: kind)!]
-        let setup = saddle.setup
-        let plan = try setup.plan(model: model, kinds: kinds, method: method.flatMap(ManifoldMethod.init), supportPoints: supportPoints, log: log)
-        let (cycles, chosen, index, box, builders, names) = (plan.cycles, plan.saddle, plan.index, plan.box, plan.builders, plan.names)
-        let options = distribution.options
+        let analysis = self.analysis
+        var context = AnalysisRunContext(model: model, world: world, log: log)
+        context.distribution = distribution.options
         let checkpointPath = distribution.checkpointPath(output: output.output)
-        let fingerprint = DistributionFlags.fingerprint(model: model, builders: builders)
-        var run = ManifoldConstruction(builders: builders, collective: MPICollective(world), options: options, fingerprint: fingerprint, log: log)
-        if let checkpointPath {
-            let file = ManifoldCheckpointFile(path: checkpointPath, model: model, communicator: world, log: log)
-            run.checkpointer = {
-                try file.write($0)
-                FaultInjection.manifoldCheckpointWritten()
+        let (resume, output) = (distribution.resume, output)
+        let names = analysis.kinds.map { SaddleSetup.manifoldName(saddle.cycle, $0) }
+        context.prepareConstruction = { run, builders in
+            if let checkpointPath {
+                let file = ManifoldCheckpointFile(path: checkpointPath, model: model, communicator: world, log: log)
+                run.checkpointer = {
+                    try file.write($0)
+                    FaultInjection.manifoldCheckpointWritten()
+                }
             }
-        }
-        if let resume = distribution.resume {
+            guard let resume else { return }
             // Resubmitting the same command is always safe: a finished output is kept, a missing
             // or unreadable checkpoint starts the construction from the beginning.
             if let path = output.output, ManifoldOutput.isComplete(path, model: model, manifolds: Array(zip(names, builders))) {
-                Console.reportAlreadyComplete(path, json: output.json, world: world, log: log)
-                return
+                throw AlreadyComplete()
             }
             switch CheckpointFile.inspect(resume) {
             case .absent: log("no checkpoint \(resume) (--resume): starting from the beginning")
@@ -150,41 +154,32 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             case .present: try ManifoldCheckpointFile(path: resume, model: model, communicator: world, log: log).resume(&run)
             }
         }
-        let built = try run.run()
-        for b in built { try setup.checkInvertible(b.manifold, allowNonInvertible: allowNonInvertible) }
-        for (b, name) in zip(built, names) {
-            let r = b.report
-            log("\(name): \(b.totals.regions) regions, \(b.totals.sheets) sheets, coverage \(Self.format(b.coverage?.fraction)), Delta_sigma \(Self.format(b.deltaSigma?.value)), \(b.manifold.stopReason.rawValue); "
-                + "\(r.rounds) rounds on \(r.ranks) ranks, imbalance \(String(format: "%.2f", r.roundImbalance)) (rounds) / \(String(format: "%.2f", r.totalImbalance)) (total), \(r.bytesSent) bytes sent")
+        let result: ManifoldAnalysis.Result, outcome: AnalysisOutcome
+        do {
+            (result, outcome) = try AnalysisCommand.run(analysis, group: "manifold", context: context, output: output.output, models: [model])
+        } catch is AlreadyComplete {
+            Console.reportAlreadyComplete(output.output!, json: output.json, world: world, log: log)
+            return
+        }
+        let run = result.run
+        for (b, name) in run.results {
             if let c = b.coverage, c.fraction < 0.95 || !c.fraction.isFinite {
-                Console.warn("\(name): coverage \(Self.format(c.fraction)) is below 0.95: \(c.sampled - c.covered) of \(c.sampled) sample points of the true manifold lie on no computed sheet\(c.missedRegionCount > 0 ? " (\(c.missedRegionCount) regions reached without a sheet)" : "")\(b.manifold.stopReason.truncated ? "; the construction was truncated (\(b.manifold.stopReason.rawValue))" : "")", world: world)
+                Console.warn("\(name): coverage \(ManifoldOutput.format(c.fraction)) is below 0.95: \(c.sampled - c.covered) of \(c.sampled) sample points of the true manifold lie on no computed sheet\(c.missedRegionCount > 0 ? " (\(c.missedRegionCount) regions reached without a sheet)" : "")\(b.manifold.stopReason.truncated ? "; the construction was truncated (\(b.manifold.stopReason.rawValue))" : "")", world: world)
             }
         }
         if let plot = plotting.plot {
-            let whole = try built.map { try $0.gathered(MPICollective(world)) }
+            let whole = try run.results.map { try $0.share.gathered(context.collective) }
             if world.isRoot {
-                var picture = ManifoldPlot(box: box, title: "platlas manifold: cycle \(index.map(String.init) ?? "-")")
+                var picture = ManifoldPlot(box: run.box, title: "platlas manifold: cycle \(run.index.map(String.init) ?? "-")")
                 for (m, name) in zip(whole, names) { picture.manifold(m, name: name) }
-                picture.cycles(cycles.isEmpty ? [chosen] : cycles)
+                picture.cycles(run.cycles.isEmpty ? [run.saddle] : run.cycles)
                 try picture.write(plot)
                 log("wrote \(plot)")
             }
         }
-        let seconds = CycleSearch.seconds(since: started)
-        if let path = output.output {
-            try ResultFile.write(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
-                                 communicator: world.size > 1 ? world : nil) { root in
-                for (b, name) in zip(built, names) {
-                    try ManifoldOutput.write(b.manifold, name: name, saddleIndex: index, deltaSigma: b.deltaSigma, coverage: b.coverage,
-                                             parentRows: b.parentRows, part: b.part, into: root)
-                    try DistributionOutput.write(b.report, name: name, into: root)
-                }
-            }
-            log("wrote \(path)")
-        }
         // Checkpoints (written, or resumed from) go once the result is in the output file.
         if output.output != nil && !distribution.keepCheckpoint {
-            let obsolete = [options.checkpointEvery != nil ? checkpointPath : nil, distribution.resume]
+            let obsolete = [distribution.checkpointEvery != nil ? checkpointPath : nil, resume]
                 .compactMap { $0 }.filter { FileManager.default.fileExists(atPath: $0) }
             if !obsolete.isEmpty {
                 try world.barrier()
@@ -192,31 +187,13 @@ struct ManifoldCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             }
         }
         guard world.isRoot else { return }
-        if output.json {
-            Console.output(JSONOutput.object([
-                ("manifolds", .array(zip(built, names).map { b, name in
-                    var summary = ManifoldOutput.json(b.manifold, name: name, saddleIndex: index, deltaSigma: b.deltaSigma, coverage: b.coverage,
-                                                      totals: b.totals)
-                    if case .object(var fields) = summary {
-                        fields.append(("distribution", DistributionOutput.json(b.report)))
-                        summary = .object(fields)
-                    }
-                    return summary
-                })),
-                ("stats", .object([("seconds", .number(seconds)), ("ranks", .integer(world.size)), ("seed", .integer(Int(truncatingIfNeeded: saddle.seed)))])),
-            ]))
-        } else {
-            var lines: [String] = []
-            for (b, name) in zip(built, names) {
-                lines.append("\(name): \(Self.summary(b, name: name))")
-            }
-            Console.output(lines.joined(separator: "\n"))
-        }
+        Console.output(output.json ? outcome.json.serialized()
+                       : run.results.map { "\($0.name): \(Self.summary($0.share, name: $0.name))" }.joined(separator: "\n"))
     }
 }
 
 extension ManifoldCommand {
-    static func format(_ x: Double?) -> String { x.map { $0.isFinite ? String(format: "%.4f", $0) : "-" } ?? "-" }
+    static func format(_ x: Double?) -> String { ManifoldOutput.format(x) }
 
     /// The one-line summary of a manifold (after its name).
     static func summary(_ b: ManifoldResult, name: String) -> String {
@@ -245,7 +222,7 @@ extension ManifoldCommand {
 /// How the manifold command spreads regions over ranks, and its checkpoints.
 struct DistributionFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Which rank owns a region: hash (of the whole region code) or block (of its first units, keeping neighbours together).", valueName: "hash|block"))
-    var ownership: String = "hash"
+    var ownership: RegionOwnership = .hash
 
     @Flag(help: "Never move regions between ranks to balance a round.")
     var noRebalance = false
@@ -266,7 +243,6 @@ struct DistributionFlags: ParsableArguments {
     var keepCheckpoint = false
 
     func validate(output: String?) throws {
-        guard RegionOwnership(rawValue: ownership) != nil else { throw ValidationError("--ownership must be hash or block, got '\(ownership)'") }
         guard exchangeLimit >= 1 else { throw ValidationError("--exchange-limit must be at least 1 (MiB)") }
         do {
             try Limits.current.check(Double(exchangeLimit) * Double(1 << 20) / 8, .values, "--exchange-limit \(exchangeLimit) MiB in numbers of 8 bytes")
@@ -286,7 +262,7 @@ struct DistributionFlags: ParsableArguments {
 
     var options: DistributionOptions {
         var o = DistributionOptions()
-        o.ownership = RegionOwnership(rawValue: ownership)!
+        o.ownership = ownership
         o.rebalance = !noRebalance
         o.exchangeLimitBytes = exchangeLimit << 20
         o.checkpointEvery = checkpointEvery
@@ -301,27 +277,6 @@ struct DistributionFlags: ParsableArguments {
             return stem + ".checkpoint.h5"
         }
         return resume
-    }
-
-    /// What a resumed checkpoint must agree on (the limits may differ: a run stopped at
-    /// --max-iterations continues when resumed with a higher one).
-    static func fingerprint(model: Model, builders: [ManifoldBuilder]) -> [(String, String)] {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for p in model.parameters {
-            for b in p.name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-            for v in p.values { h = (h ^ v.bitPattern) &* 0x100_0000_01B3 }
-        }
-        let b = builders[0]
-        func bits(_ xs: [Double]) -> String { xs.map { String($0.bitPattern, radix: 16) }.joined(separator: ",") }
-        return [
-            ("model", String(h, radix: 16)),
-            ("kinds", builders.map(\.options.kind.rawValue).joined(separator: ",")),
-            ("saddle", b.saddle.points.map(bits).joined(separator: ";")),
-            ("bounds", bits(b.options.bounds.lower) + ";" + bits(b.options.bounds.upper)),
-            ("method", b.method.rawValue),
-            ("support_points", String(b.supportCount)),
-            ("seed", String(b.options.seed)),
-        ]
     }
 }
 
@@ -361,11 +316,7 @@ struct SaddleOptions: ParsableArguments {
     func validate(requireCycle: Bool) throws {
         if cycle == nil && point == nil { throw ValidationError("give the saddle with --\(requireCycle ? "saddle" : "cycle") I or --point x,y,...") }
         if cycle != nil && point != nil { throw ValidationError("give either --cycle or --point, not both") }
-        if let cycle, cycle < 0 { throw ValidationError("--cycle must be 0 or more") }
-        guard maxOrder >= 1 else { throw ValidationError("--max-order must be at least 1") }
-        guard maxOrder <= 10_000 else { throw ValidationError("--max-order \(maxOrder) is beyond any useful search (at most 10000)") }
-        guard (maxIterations ?? 1) >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
-        try Limits.current.check(options: [("--max-iterations", maxIterations, .count)])
+        try AnalysisCommand.validate { () throws(OptionValueError) in try setup.check(naming: .commandLine) }
         if let bounds, Self.parseBounds(bounds, dimension: nil) == nil { throw ValidationError("--bounds must be lo:hi or lo1:hi1,lo2:hi2,... with lo < hi, got '\(bounds)'") }
         if let point, Self.parseNumbers(point) == nil { throw ValidationError("--point must be numbers separated by commas, got '\(point)'") }
     }
@@ -395,3 +346,9 @@ struct SaddleOptions: ParsableArguments {
         return s
     }
 }
+
+// Kinds, methods and ownership as users type them; ArgumentParser lists the values in --help
+// and refuses others with the list.
+extension ManifoldKinds: ExpressibleByArgument {}
+extension ManifoldMethod: ExpressibleByArgument {}
+extension RegionOwnership: ExpressibleByArgument {}

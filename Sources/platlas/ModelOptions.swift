@@ -1,5 +1,6 @@
 import ArgumentParser
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// The model argument every analysis takes.

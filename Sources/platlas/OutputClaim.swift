@@ -1,6 +1,7 @@
 import Foundation
 import MPI
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// The files a command run writes, claimed before it touches any of them (docs/cluster.md,

@@ -3,6 +3,7 @@ import Foundation
 import MPI
 import PLAtlasCluster
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// `platlas reduce MODEL --fixed-point I --dim d`: the command-line adapter of `ReduceAnalysis`
@@ -149,16 +150,12 @@ struct ReduceCommand: ParsableCommand, PreparedCommand, DistributedCommand {
 
     func compute(world: Communicator, log: Log) throws {
         let (analysis, model) = (analysis!, loaded!)
-        let result = try analysis.compute(model: model, collective: MPICycleCollective(world), executor: MPIManifoldExecutor(world), log: log)
-        if let path = output.output {
-            try ResultFile.write(path, models: [model], provenance: Provenance(command: Provenance.commandLine(), ranks: world.size),
-                                 communicator: world.size > 1 ? world : nil) { root in try analysis.write(result, into: root, label: "reduce") }
-            log("wrote \(path)")
-        }
+        let context = AnalysisRunContext(model: model, world: world, log: log)
+        let (result, outcome) = try AnalysisCommand.run(analysis, group: "reduce", context: context, output: output.output, models: [model])
         if let plot {
             // The whole manifold for the figure (each rank holds its regions' sheets).
             var whole = result.manifold.manifold
-            whole.sheets = try whole.gatheredSheets(MPICollective(world))
+            whole.sheets = try whole.gatheredSheets(context.collective)
             if world.isRoot {
                 var picture = ManifoldPlot(box: result.box, title: "platlas reduce: \(analysis.options.saddle != nil ? "saddle" : "fixed point") \(analysis.options.index), d = \(analysis.options.dim)")
                 picture.manifold(whole, name: result.manifoldName)
@@ -169,6 +166,6 @@ struct ReduceCommand: ParsableCommand, PreparedCommand, DistributedCommand {
             }
         }
         guard world.isRoot else { return }
-        Console.output(output.json ? analysis.json(result, label: "reduce").serialized() : analysis.summary(result, label: "reduce"))
+        Console.output(output.json ? outcome.json.serialized() : outcome.summary)
     }
 }

@@ -4,6 +4,7 @@ import HDF5
 import MPI
 import PLAtlasCluster
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// `platlas run SPEC`: every analysis of a job spec into one result file.
@@ -177,10 +178,7 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
                     outcomes.append((analysis, earlier.summary, nil, earlier.seconds))
                     continue
                 }
-                var context = AnalysisRunContext(model: models[0], collective: MPICycleCollective(world), log: log,
-                                                 manifolds: MPIManifoldExecutor(world),
-                                                 communicator: communicator, sweeps: MPISweepExecutor(world),
-                                                 resumingFrom: continuing && i == completed ? partial : nil)
+                var context = AnalysisRunContext(model: models[0], world: world, log: log, resumingFrom: continuing && i == completed ? partial : nil)
                 context.checkpointWritten = { FaultInjection.sweepCheckpointWritten(pointsDone: $0) }
                 log("\(position): \(analysis.kind) (\(spec.path):\(analysis.line ?? 0)) -> /\(analysis.group)")
                 let t0 = ContinuousClock.now

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// `platlas submit SPEC`: fills an sbatch template for a job spec and submits it.

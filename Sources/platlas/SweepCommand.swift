@@ -3,6 +3,7 @@ import Foundation
 import MPI
 import PLAtlasCluster
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// `platlas sweep MODEL --param SPEC --range a:b:n ...`: bifurcation sweeps.
@@ -153,24 +154,13 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
                 do { _ = try SweepRange.parse(range2) } catch { throw ValidationError("--range2: \(error.description)") }
             }
         }
-        guard maxOrder >= 1 else { throw ValidationError("--max-order must be at least 1, got \(maxOrder)") }
-        guard maxOrder <= 10_000 else { throw ValidationError("--max-order \(maxOrder) is beyond any useful search (at most 10000)") }
-        guard initialConditions >= 1 else { throw ValidationError("--initial-conditions must be at least 1") }
-        guard orbitSamples >= 1 else { throw ValidationError("--orbit-samples must be at least 1") }
-        guard transient >= 0, lyapunovSteps >= 1 else { throw ValidationError("--transient must be 0 or more and --lyapunov-steps at least 1") }
-        guard blockSize >= 1 else { throw ValidationError("--block-size must be at least 1") }
-        guard exactBelow >= 0 else { throw ValidationError("--exact-below must be 0 or more") }
-        if let restarts, restarts < 1 { throw ValidationError("--restarts must be at least 1, got \(restarts)") }
-        if let innerIterations, innerIterations < 1 { throw ValidationError("--inner-iterations must be at least 1") }
-        if let refine, !(refine > 0 && refine.isFinite) { throw ValidationError("--refine must be a positive tolerance") }
-        guard flushInterval > 0 else { throw ValidationError("--flush-interval must be positive") }
+        guard orbitSamples >= 1 else { throw ValidationError("--orbit-samples must be at least 1, got \(orbitSamples)") }
+        try AnalysisCommand.validate { () throws(OptionValueError) in
+            try SweepAnalysis.check(options, refine: refine, flushInterval: flushInterval, naming: .commandLine)
+        }
         if orbitDiagram && parameter2 != nil { throw ValidationError("--orbit-diagram is for 1D sweeps") }
         if let plot, !plot.lowercased().hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file: \(plot)") }
         try OutputPath.check(plot, option: "--plot")
-        try Limits.current.check(options: [("--orbit-samples", orbitSamples, .count), ("--initial-conditions", initialConditions, .count),
-                                           ("--transient", transient, .count), ("--lyapunov-steps", lyapunovSteps, .count),
-                                           ("--block-size", blockSize, .count), ("--exact-below", exactBelow, .count),
-                                           ("--restarts", restarts, .count), ("--inner-iterations", innerIterations, .count)])
         if let resume {
             let out = SweepFile.outputPath(resuming: resume)
             if let given = output.output, given != out { throw ValidationError("--resume writes into its own file; drop --output or give the same name") }
@@ -179,7 +169,8 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         try output.validate()
     }
 
-    mutating func prepare() throws {
+    /// The options of the sweep, as a `[[sweep]]` table's.
+    var options: SweepOptions {
         var options = SweepOptions(maxOrder: maxOrder)
         options.seed = seed
         options.warmStart = warmStart
@@ -193,6 +184,11 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         options.spectrum = spectrum
         options.lyapunovSteps = lyapunovSteps
         options.orbitSamples = orbitDiagram ? orbitSamples : 0
+        return options
+    }
+
+    mutating func prepare() throws {
+        let options = self.options
         do {
             if let stack {
                 let models = try ModelFile.load(stack)
@@ -283,7 +279,8 @@ struct SweepCommand: ParsableCommand, PreparedCommand, DistributedCommand {
         var written = completed.count
         let outcome: SweepOutcome
         do {
-            outcome = try sweep.complete(resumed: completed, refine: refine, executor: MPISweepExecutor(world),
+            outcome = try sweep.complete(resumed: completed, refine: refine,
+                                         collective: AnalysisRunContext(model: sweep.firstModel, world: world, log: log).collective,
                                          flushInterval: flushInterval, log: log) { local in
                 guard file != nil else { return }
                 written += try file!.append(local)

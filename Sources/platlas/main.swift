@@ -1,5 +1,6 @@
 // The platlas command line: parse and validate everything first (on every rank, before MPI
 // starts, so --help and bad input exit cleanly), then run the command, under MPI if it computes.
+import PLAtlasAnalyses
 import PLAtlasIO
 import PLAtlasCore
 import ArgumentParser

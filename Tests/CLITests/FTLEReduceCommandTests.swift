@@ -1,59 +1,14 @@
 import Foundation
 import Testing
 
-/// `platlas ftle` and `platlas reduce` through the built binary: the command and its job-spec
-/// table give the same datasets and JSON, options are taken as users type them, and bad input
-/// is refused with one line, exit 2 and no file.
+/// `platlas ftle` and `platlas reduce` through the built binary: options are taken as users
+/// type them, and bad input is refused with one line, exit 2 and no file.
 @Suite(.serialized)
 struct FTLEReduceCommandTests {
     static let duffing = CLI.repository + "/jobs/models/duffing.json"
     static let decision = CLI.repository + "/jobs/models/decision-line.json"
 
-    /// `doc` without the keys that hold timings or the rank count, recursively.
-    static func strip(_ value: Any) -> Any {
-        if let d = value as? [String: Any] {
-            return d.filter { !["seconds", "ranks"].contains($0.key) }.mapValues(strip)
-        }
-        if let a = value as? [Any] { return a.map(strip) }
-        return value
-    }
-
-    static func same(_ a: Any, _ b: Any) -> Bool {
-        NSDictionary(dictionary: ["x": strip(a)]).isEqual(to: ["x": strip(b)])
-    }
-
-    /// Runs the command (with --output and --json) and a spec holding `table`, on the same
-    /// model; returns both outputs and both documents (the spec's analysis result).
-    func bothWays(model: String, command: [String], table: String, groups: [String]) throws {
-        let dir = CLI.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let direct = try CLI.run(command + ["--output", dir + "/command.h5", "--json"])
-        #expect(direct.status == 0, "\(direct.stderr)")
-        try "name = \"both\"\nmodel = \"\(model)\"\n\n\(table)\n".write(toFile: dir + "/spec.toml", atomically: true, encoding: .utf8)
-        let run = try CLI.run(["run", dir + "/spec.toml", "--output", dir + "/spec.h5", "--json"])
-        #expect(run.status == 0, "\(run.stderr)")
-        let commandDoc = try #require(CLI.json(direct))
-        let runDoc = try #require(CLI.json(run) as? [String: Any])
-        let result = try #require((runDoc["analyses"] as? [[String: Any]])?.first?["result"])
-        #expect(Self.same(commandDoc, result), "the command's JSON and the spec's analysis result differ")
-        let (status, text) = try CLI.tool("/usr/bin/python3", [CLI.repository + "/scripts/compare-groups.py", dir + "/command.h5", dir + "/spec.h5"] + groups)
-        #expect(status == 0, "\(text)")
-    }
-
-    @Test func ftleGivesTheSameDatasetsAndJSONAsTheCommandAndAsASpecTable() throws {
-        try bothWays(model: Self.duffing,
-                     command: ["ftle", Self.duffing, "--bounds", "-4.5:4.5,-4:4", "--grid", "31", "--steps", "40", "--center", "-0.5,1"],
-                     table: "[[ftle]]\nbounds = \"-4.5:4.5,-4:4\"\ngrid = 31\nsteps = 40\ncenter = [-0.5, 1]",
-                     groups: ["/ftle"])
-    }
-
-    @Test func reduceGivesTheSameDatasetsAndJSONAsTheCommandAndAsASpecTable() throws {
-        try bothWays(model: Self.decision,
-                     command: ["reduce", Self.decision, "--saddle", "2", "--dim", "1", "--param", "h+u", "--direction", "1,-1,0",
-                               "--range", "-0.2:0.2:9"],
-                     table: "[[reduce]]\nsaddle = 2\ndim = 1\nparam = \"h+u\"\ndirection = [1, -1, 0]\nrange = \"-0.2:0.2:9\"",
-                     groups: ["/reduced", "/manifolds/cycle2-slow"])
-    }
+    // The command and its job-spec table give the same datasets and JSON: BothWaysTests.
 
     @Test func ftleWritesTheFieldAndReportsItAsDocumented() throws {
         let dir = CLI.temporaryDirectory()

@@ -116,14 +116,27 @@ struct FitCommandTests {
         #expect((document["topology"] as? [String: Any])?["agrees"] as? Bool == true)
     }
 
-    /// The bundled bistable model is what its documented command line writes, bit for bit.
+    /// The bundled bistable model is what its documented command line writes: the same keys
+    /// and shapes, every number within 1e-10 relative plus 1e-12 (OpenBLAS picks its kernels by CPU, and
+    /// the kernels of another CPU sum in another order: the last digits differ; with the same
+    /// kernels the file is the same bit for bit, `OPENBLAS_CORETYPE=Haswell` as
+    /// scripts/make-bundled-models.sh sets it).
     @Test func bundledBistableModelRegenerates() throws {
         let path = FitCLI.temporaryPath("bundled-bistable.json")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try CLI.run(["fit", "--system", "bistable", "--seed", "1", "--skip-long-horizon", "--json-model", path])
         #expect(result.status == 0, "\(result.stderr)")
         let bundled = CLI.repository + "/jobs/models/bistable.json"
-        let a = FileManager.default.contents(atPath: path), b = FileManager.default.contents(atPath: bundled)
-        #expect(a != nil && a == b)
+        func load(_ p: String) throws -> Any { try JSONSerialization.jsonObject(with: try #require(FileManager.default.contents(atPath: p))) }
+        func close(_ a: Any, _ b: Any) -> Bool {
+            if let x = a as? [String: Any], let y = b as? [String: Any] {
+                return Set(x.keys) == Set(y.keys) && x.keys.allSatisfy { close(x[$0]!, y[$0]!) }
+            }
+            if let x = a as? [Any], let y = b as? [Any] { return x.count == y.count && zip(x, y).allSatisfy(close) }
+            if let x = a as? String, let y = b as? String { return x == y }
+            if let x = (a as? NSNumber)?.doubleValue, let y = (b as? NSNumber)?.doubleValue { return abs(x - y) <= 1e-10 * max(abs(x), abs(y)) + 1e-12 }
+            return false
+        }
+        #expect(close(try load(path), try load(bundled)), "the regenerated model differs from jobs/models/bistable.json beyond 1e-10 relative")
     }
 }

@@ -106,7 +106,7 @@ struct JobsCommandTests {
             (model + "[[manifold]]\npoint = \"1,x\"\n", "spec.toml:3: 'point' must be numbers separated by commas"),
             (model + "[[basins]]\nsaddle = 0\ngrid = 1\n", "spec.toml:4: 'grid' in [[basins]] must be at least 2"),
             (model + "[[basins]]\nsaddle = 0\ncolour = 1\n", "spec.toml:4: unknown key 'colour' in [[basins]]"),
-            (model + "[[intersections]]\nsaddle = 0\ntolerance = 2\n", "spec.toml:4: 'tolerance' must be between 0 and 1"),
+            (model + "[[intersections]]\nsaddle = 0\ntolerance = 2\n", "spec.toml:4: 'tolerance' in [[intersections]] must be between 0 and 1"),
             (model + "[[intersections]]\nsaddle = 0\nbounds = \"3:1\"\n", "spec.toml:4: 'bounds' must be lo:hi"),
             (model + "[[cycles]]\nmax_order = 3\n[[lyapunov]]\nsteps = 1\n", "spec.toml:4: unknown analysis 'lyapunov'"),
             (model + "colour = 3\n[[cycles]]\nmax_order = 3\n", "spec.toml:2: unknown key 'colour'"),

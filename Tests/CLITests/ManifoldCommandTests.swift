@@ -251,11 +251,11 @@ struct ManifoldCommandTests {
             (["manifold", model, "--cycle", "0", "--bounds", "0:1,0:1,0:1"], "--bounds has 3 ranges"),
             (["manifold", folded, "--cycle", "0", "--kind", "stable", "--single-branch"], "the map is not invertible where the stable manifold goes"),
             (["basins", folded, "--saddle", "0", "--single-branch"], "support points without a consistent preimage"),
-            (["manifold", model, "--kind", "sideways", "--cycle", "0"], "--kind must be stable, unstable or both"),
+            (["manifold", model, "--kind", "sideways", "--cycle", "0"], "The value 'sideways' is invalid for '--kind <kind>'. Please provide one of 'stable', 'unstable' or 'both'."),
             (["manifold", model], "give the saddle with --cycle I"),
             (["manifold", model, "--cycle", "0", "--checkpoint-every", "0"], "--checkpoint-every must be at least 1"),
             (["manifold", model, "--cycle", "0", "--checkpoint-every", "2"], "--checkpoint-every needs --output or --checkpoint"),
-            (["manifold", model, "--cycle", "0", "--ownership", "diagonal"], "--ownership must be hash or block"),
+            (["manifold", model, "--cycle", "0", "--ownership", "diagonal"], "Please provide one of 'hash' and 'block'"),
             (["manifold", model, "--cycle", "0", "--resume", model], "is not a readable HDF5 file"),
         ]
         for (arguments, message) in cases {

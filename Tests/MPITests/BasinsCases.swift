@@ -2,6 +2,7 @@ import Foundation
 import MPI
 import PLAtlasCluster
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// The multi-rank basins cases: the stable manifold built over the ranks, its boundary pieces
@@ -48,9 +49,11 @@ var basinsCases: [TestCase] { [
             let alone = try plan.builder.build(distribution: plain).manifold
             let grid = BasinGridOptions(resolution: 24, keepCells: true)
             let reference = try Basins.analyse(alone, sides: try BoundarySides(alone), form: form, attractors: attractors, grid: grid,
-                                               sharing: SerialSharing())
-            let (shared, _) = try BasinsDistribution.run(setup, plan: plan, grid: 24, band: nil, keepCells: true, allowNonInvertible: true,
-                                                         gatherWhole: false, communicator: world, log: .silent)
+                                               sharing: SerialCollective())
+            let context = AnalysisRunContext(model: model, world: world, log: .silent)
+            let share = try context.buildManifolds([plan.builder])[0]
+            let shared = try setup.basins(plan, share: share, grid: 24, band: nil, keepCells: true, allowNonInvertible: true,
+                                          collective: context.collective, log: .silent)
             let report = shared.report
             expect.expectEqual(shared.totals.sheets, alone.sheets.count, "\(label): sheets")
             expect.expectEqual(report.plusDestination, reference.plusDestination, "\(label): side +")
@@ -68,7 +71,7 @@ var basinsCases: [TestCase] { [
             var blocks = grid
             blocks.blockSize = 37
             let streamed = try Basins.analyse(alone, sides: try BoundarySides(alone), form: form, attractors: attractors, grid: blocks,
-                                              sharing: CollectiveSharing(MPICollective(world))).grid!
+                                              sharing: MPICollective(world)).grid!
             expect.expect(streamed.cellCodes == r.cellCodes && streamed.agreeing == r.agreeing && streamed.compared == r.compared,
                           "\(label): the grid in blocks of 37 over \(world.size) ranks differs from the serial one")
         }

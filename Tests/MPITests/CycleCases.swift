@@ -3,6 +3,7 @@ import HDF5
 import MPI
 import PLAtlasCluster
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// Models for the multi-rank cycle cases: the chaotic toy map (saddle cycles of every order)
@@ -31,7 +32,7 @@ var cycleCases: [TestCase] { [
             options.seed = 42
             options.autoExhaustiveLimit = 0   // the heuristic, whose restarts the ranks split
             let search = try CycleSearch(model: model, options: options)
-            let shared = try search.run(collective: MPICycleCollective(world))
+            let shared = try search.run(collective: MPICollective(world))
             let alone = try search.run()
             expect.expectEqual(shared.cycles.count, alone.cycles.count, "\(name): number of cycles")
             expect.expect(shared.cycles.count >= 3, "\(name): found only \(shared.cycles.count) cycles")
@@ -47,7 +48,7 @@ var cycleCases: [TestCase] { [
         var options = CycleSearchOptions(maxOrder: 6)
         options.exhaustive = true
         let search = try CycleSearch(model: CycleCaseModels.chaos, options: options)
-        let shared = try search.run(collective: MPICycleCollective(world))
+        let shared = try search.run(collective: MPICollective(world))
         var perOrder = [Int](repeating: 0, count: 7)
         for c in shared.cycles { perOrder[c.order] += 1 }
         expect.expectEqual(Array(perOrder[1...]), [1, 1, 2, 3, 4, 5], "saddle cycles per order (science.md section 6)")
@@ -55,7 +56,7 @@ var cycleCases: [TestCase] { [
     TestCase(name: "result file: /cycles and provenance written by every rank into one file") { world, workdir, expect in
         let path = workdir + "/cycles.h5"
         let model = CycleCaseModels.chaos
-        let result = try CycleSearch(model: model, options: CycleSearchOptions(maxOrder: 5)).run(collective: MPICycleCollective(world))
+        let result = try CycleSearch(model: model, options: CycleSearchOptions(maxOrder: 5)).run(collective: MPICollective(world))
         let file = try ResultFile.create(path, models: [model], provenance: Provenance(command: "platlas cycles test", ranks: world.size),
                                          communicator: world)
         expect.expect(!FileManager.default.fileExists(atPath: path), "final name must not exist before finish()")

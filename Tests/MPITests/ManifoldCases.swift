@@ -2,6 +2,7 @@ import Foundation
 import MPI
 import PLAtlasCluster
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// The multi-rank manifold cases: the construction over MPI gives, on any number of ranks,

@@ -22,8 +22,8 @@ var reductionCases: [TestCase] { [
         ]
         for (label, model, plane, options) in cases {
             let form = model.shallowForm()
-            let alone = try ftleField(form: form, plane: plane, options: options, sharing: SerialSharing())
-            let shared = try ftleField(form: form, plane: plane, options: options, sharing: CollectiveSharing(MPICollective(world)))
+            let alone = try ftleField(form: form, plane: plane, options: options, sharing: SerialCollective())
+            let shared = try ftleField(form: form, plane: plane, options: options, sharing: MPICollective(world))
             expect.expect(shared.isIdentical(to: alone), "\(label): the field on \(world.size) ranks differs from the serial one")
             expect.expect(shared.statistics == alone.statistics, "\(label): statistics \(shared.statistics) vs \(alone.statistics)")
             expect.expect(alone.statistics.averaged > 0, "\(label): nothing averaged")
@@ -38,7 +38,7 @@ var reductionCases: [TestCase] { [
         let reference = [1.3207547169811322, 1.3207547169811322, 0.7547169811320756]
         let alone = try SlowManifoldTracking.track(model: model, target: target, values: values, reference: reference, options: options)
         let shared = try SlowManifoldTracking.track(model: model, target: target, values: values, reference: reference, options: options,
-                                                    sharing: CollectiveSharing(MPICollective(world)))
+                                                    sharing: MPICollective(world))
         expect.expect(shared.points == alone.points, "the tracked slow manifolds on \(world.size) ranks differ from the serial ones")
         expect.expectEqual(shared.folds, alone.folds, "folds")
         expect.expectEqual(alone.folds.count, 2, "fold count")

@@ -3,6 +3,7 @@ import HDF5
 import MPI
 import PLAtlasCluster
 import PLAtlasCore
+import PLAtlasAnalyses
 import PLAtlasIO
 
 /// Sweeps over ranks: the work queue's result equals one process's, and the parallel file
@@ -29,11 +30,11 @@ enum SweepCaseModels {
 }
 
 var sweepCases: [TestCase] { [
-    TestCase(name: "sweep: the work queue over ranks gives what one process computes") { world, _, expect in
+    TestCase(name: "sweep: the rounds over ranks give what one process computes") { world, _, expect in
         let sweep = try SweepCaseModels.sweep()
         var rounds = 0
-        let shared = try SweepScheduler(sweep: sweep, world: world, flushInterval: 0.05).run(blocks: sweep.blocks()) { _, _ in rounds += 1 }
-        let alone = try sweep.blocks().flatMap { try sweep.analyse(block: $0) }
+        let shared = try sweep.run(blocks: sweep.blocks(), collective: MPICollective(world), flushInterval: 0.05, log: .silent) { _ in rounds += 1 }
+        let alone = try sweep.run(blocks: sweep.blocks(), collective: SerialCollective(), flushInterval: 0.05, log: .silent) { _ in }
         expect.expectEqual(shared.count, sweep.grid.count, "points returned on rank \(world.rank)")
         expect.expect(shared == alone, "points differ from the serial sweep")
         expect.expect(rounds >= 1, "no round was flushed")
@@ -49,7 +50,7 @@ var sweepCases: [TestCase] { [
         do {
             let file = try SweepFile.create(path, models: [SweepCaseModels.family], provenance: Provenance(command: "sweep test", ranks: world.size),
                                             sweep: sweep, specs: ["A[0]", "h[1]"], communicator: communicator)
-            _ = try SweepScheduler(sweep: sweep, world: world, flushInterval: 0.05).run(blocks: Array(blocks.prefix(blocks.count / 2))) { local, _ in
+            _ = try sweep.run(blocks: Array(blocks.prefix(blocks.count / 2)), collective: MPICollective(world), flushInterval: 0.05, log: .silent) { local in
                 try file.append(local)
             }
             try file.close()
@@ -59,7 +60,8 @@ var sweepCases: [TestCase] { [
         let done = Set(completed.map(\.index))
         let expectedDone = blocks.prefix(blocks.count / 2).reduce(0) { $0 + $1.count }
         expect.expectEqual(done.count, expectedDone, "points read back as done")
-        let rest = try SweepScheduler(sweep: sweep, world: world, flushInterval: 0.05).run(blocks: blocks.filter { !done.contains($0.lowerBound) }) { local, _ in
+        let rest = try sweep.run(blocks: blocks.filter { !done.contains($0.lowerBound) }, collective: MPICollective(world), flushInterval: 0.05,
+                                 log: .silent) { local in
             try file.append(local)
         }
         let all = (completed + rest).sorted { $0.index < $1.index }

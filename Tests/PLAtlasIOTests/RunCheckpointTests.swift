@@ -3,6 +3,7 @@ import HDF5
 import Testing
 @testable import PLAtlasCore
 @testable import PLAtlasIO
+import PLAtlasAnalyses
 
 /// The checkpoint of `platlas run` (`OUT.h5.partial`): what a resumed run keeps and removes,
 /// and when it refuses to continue a file.

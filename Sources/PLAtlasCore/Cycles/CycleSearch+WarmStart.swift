@@ -13,7 +13,7 @@ import LinearAlgebra
 extension CycleSearch {
     /// Runs the search, first trying `seeds` (region sequences of any order up to `maxOrder`;
     /// sequences with a different number of hidden units are ignored).
-    public func run(seeds: [[RegionCode]], collective: CycleCollective = SerialCollective()) throws -> CycleSearchResult {
+    public func run(seeds: [[RegionCode]], collective: Collective = SerialCollective()) throws -> CycleSearchResult {
         let usable = seeds.filter { s in !s.isEmpty && s.count <= options.maxOrder && s.allSatisfy { $0.count == form.hiddenCount } }
         if usable.isEmpty || options.exhaustive { return try run(collective: collective) }
         let evaluator = CandidateEvaluator(form: form, closureTolerance: options.closureTolerance)
@@ -61,7 +61,7 @@ extension CycleSearch {
 
     /// The heuristic for order k, with the seeds evaluated before the first batch.
     func seededHeuristicOrder(_ k: Int, seeds: [[RegionCode]], pool: CellSurvey?, evaluator: CandidateEvaluator,
-                              collective: CycleCollective) throws -> ([[RegionCode]], CycleOrderStatistics) {
+                              collective: Collective) throws -> ([[RegionCode]], CycleOrderStatistics) {
         let started = ContinuousClock.now
         var stats = CycleOrderStatistics(order: k)
         let inner = options.innerIterations ?? CycleSearchOptions.defaultInnerIterations(order: k)

@@ -77,9 +77,9 @@ public struct CycleSearch {
     public var log: Log
 
     public init(model: Model, options: CycleSearchOptions, log: Log = .silent) throws(CycleSearchError) {
-        guard options.maxOrder >= 1 else { throw .invalidOrder("--max-order must be at least 1, got \(options.maxOrder)") }
-        guard options.maxOrder <= 10_000 else {
-            throw .invalidOrder("--max-order \(options.maxOrder) is beyond any useful search (at most 10000)")
+        guard options.maxOrder >= 1 else { throw .invalidOrder("the highest cycle order must be at least 1, got \(options.maxOrder)") }
+        guard options.maxOrder <= CycleSearchOptions.highestOrder else {
+            throw .invalidOrder("cycle order \(options.maxOrder) is beyond any useful search (at most \(CycleSearchOptions.highestOrder))")
         }
         try Self.checkSize(maxOrder: options.maxOrder, dimension: model.dimension)
         self.model = model
@@ -103,7 +103,7 @@ public struct CycleSearch {
 
     /// Runs the search; with a collective, the ranks share the restarts and all return the
     /// same result.
-    public func run(collective: CycleCollective = SerialCollective()) throws -> CycleSearchResult {
+    public func run(collective: Collective = SerialCollective()) throws -> CycleSearchResult {
         let evaluator = CandidateEvaluator(form: form, closureTolerance: options.closureTolerance)
         var pool: CellSurvey?
         var surveySeconds = 0.0
@@ -158,7 +158,7 @@ public struct CycleSearch {
     // MARK: Heuristic
 
     func heuristicOrder(_ k: Int, pool: CellSurvey?, evaluator: CandidateEvaluator,
-                        collective: CycleCollective) throws -> ([[RegionCode]], CycleOrderStatistics) {
+                        collective: Collective) throws -> ([[RegionCode]], CycleOrderStatistics) {
         let started = ContinuousClock.now
         var stats = CycleOrderStatistics(order: k)
         evaluator.setOrder(k)
@@ -188,7 +188,7 @@ public struct CycleSearch {
     /// runs on rank i mod size with stream (k, i); after each batch the ranks all-gather the
     /// canonical sequences found, as [restart, words...]. Adds to `known` (canonical sequence ->
     /// first restart that found it) and returns the number of restarts run.
-    func runBatches(order k: Int, evaluator: CandidateEvaluator, pool: CellSurvey?, collective: CycleCollective,
+    func runBatches(order k: Int, evaluator: CandidateEvaluator, pool: CellSurvey?, collective: Collective,
                     known: inout [[UInt64]: Int], nonMinimal: inout Int) throws -> Int {
         let batch = options.restarts ?? CycleSearchOptions.defaultRestarts(order: k)
         let inner = options.innerIterations ?? CycleSearchOptions.defaultInnerIterations(order: k)
@@ -326,7 +326,7 @@ public struct CycleSearch {
     }
 
     func exhaustiveOrder(_ k: Int, regions: [RegionCode], evaluator: CandidateEvaluator,
-                         collective: CycleCollective) throws -> ([[RegionCode]], CycleOrderStatistics) {
+                         collective: Collective) throws -> ([[RegionCode]], CycleOrderStatistics) {
         let started = ContinuousClock.now
         var stats = CycleOrderStatistics(order: k)
         stats.exhaustive = true

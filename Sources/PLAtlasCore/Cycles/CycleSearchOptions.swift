@@ -1,6 +1,9 @@
 /// Settings of a cycle search (`platlas cycles`). The defaults are those of the published
 /// heuristic (SCYFI: Eisenmann et al., NeurIPS 2023) where it has them.
 public struct CycleSearchOptions: Sendable {
+    /// The highest order any search accepts: beyond it no search is useful.
+    public static let highestOrder = 10_000
+
     /// Orders 1...maxOrder are searched.
     public var maxOrder: Int
     /// Seed of every random choice; restart i of order k uses stream (k, i) of it.

@@ -221,13 +221,13 @@ public struct FTLEField: Sendable {
 /// derivative) are not followed. A point whose branches all end before T is `.diverged`.
 ///
 /// **Sharing.** Rows (fixed x[a]) are the work items of `sharing`, so the field is the same
-/// bit for bit on any number of ranks (`SerialSharing` or `CollectiveSharing`).
+/// bit for bit on any number of ranks (any `Collective`).
 ///
 /// - Throws: `FTLEInputError` (one line, before anything is computed) when the centre's length
 ///   is not M, T < 1, `maxBranches` < 1 or the bound is not a positive finite number; whatever
 ///   `sharing` throws.
 public func ftleField(form: ShallowForm, plane: FTLEPlane, options: FTLEOptions = FTLEOptions(),
-                      sharing: some WorkSharing = SerialSharing()) throws -> FTLEField {
+                      sharing: some Collective = SerialCollective()) throws -> FTLEField {
     guard plane.centre.count == form.dimension else {
         throw FTLEInputError("the centre has \(plane.centre.count) coordinates; the model has M = \(form.dimension)")
     }

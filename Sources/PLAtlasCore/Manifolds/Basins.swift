@@ -152,7 +152,7 @@ public enum Basins {
     public static func analyse(_ manifold: Manifold, form: ShallowForm, attractors: [Cycle], gridResolution: Int?,
                                band: Double? = nil) throws -> BasinReport {
         try analyse(manifold, sides: try BoundarySides(manifold), form: form, attractors: attractors,
-                    grid: gridResolution.map { BasinGridOptions(resolution: $0, band: band, keepCells: true) }, sharing: SerialSharing())
+                    grid: gridResolution.map { BasinGridOptions(resolution: $0, band: band, keepCells: true) }, sharing: SerialCollective())
     }
 
     /// The same with the sides of the whole manifold given (`manifold` may be one rank's part:
@@ -161,7 +161,7 @@ public enum Basins {
     /// the results are combined in grid order, and only the counts (and, if asked for, one
     /// code per point) are kept. Every rank returns the same report.
     public static func analyse(_ manifold: Manifold, sides: BoundarySides, form: ShallowForm, attractors: [Cycle],
-                               grid: BasinGridOptions?, sharing: some WorkSharing) throws -> BasinReport {
+                               grid: BasinGridOptions?, sharing: some Collective) throws -> BasinReport {
         let box = manifold.bounds
         let classifier = OrbitClassifier(form: form, attractors: attractors, scale: box.diagonal)
         let p0 = manifold.saddle.points[0]

@@ -73,7 +73,7 @@ public struct Coverage: Sendable, Equatable {
                 current.append((Vec.axpy(a, rng.uniform(), Vec.sub(b, a)), r))
             }
         }
-        let sharing = CollectiveSharing(collective)
+        let sharing = collective
         // Every region's inverse when that is cheap (at most 1024 regions and 2^H M^2 <= 2e5).
         let exhaustive = form.allCodesAreRegions && form.hiddenCount <= 10
             && Double(1 << form.hiddenCount) * Double(form.dimension * form.dimension) <= 2e5

@@ -56,7 +56,7 @@ public struct DeltaSigma: Sendable, Equatable {
         guard far > 0 else { return nil }
         let inside = manifold.points.filter { isInside($0, cycle: cycle, far: far, options: options) }
         return try? compute(saddle: manifold.saddle, kind: manifold.kind, form: form, far: far, inside: inside, options: options,
-                            sharing: SerialSharing())
+                            sharing: SerialCollective())
     }
 
     /// The distance from x to the nearest point of the cycle.
@@ -75,7 +75,7 @@ public struct DeltaSigma: Sendable, Equatable {
     /// `far`; the evaluations of delta (the costly part) are shared out by `sharing`. The same
     /// answer for any sharing. nil when `inside` is empty.
     public static func compute(saddle: Cycle, kind: ManifoldKind, form: ShallowForm, far: Double, inside: [[Double]],
-                               options: DeltaSigmaOptions, sharing: some WorkSharing) throws -> DeltaSigma? {
+                               options: DeltaSigmaOptions, sharing: some Collective) throws -> DeltaSigma? {
         let cycle = saddle.points
         guard far > 0, !inside.isEmpty else { return nil }
         let radius = options.neighbourhoodFraction * far

@@ -517,7 +517,7 @@ public struct ManifoldConstruction {
             let mine = zip(points, pointRegions).filter { DeltaSigma.isInside($0.0, cycle: cycle, far: far, options: deltaOptions) }
             let inside = try gatherInRegionOrder(mine.map { ($0.1, $0.0) }, units: messages.units, world: world)
             deltaSigma = try DeltaSigma.compute(saddle: builder.saddle, kind: builder.options.kind, form: builder.form, far: far,
-                                                inside: inside.map(\.values), options: deltaOptions, sharing: CollectiveSharing(world))
+                                                inside: inside.map(\.values), options: deltaOptions, sharing: world)
         }
         // The rows of the parents: the file holds each rank's sheets at its offset, in region
         // order, a region's sheets by ordinal; every region's first row, from its holder.

@@ -76,7 +76,7 @@ public struct TrackingOptions: Sendable {
 /// fixed point, and located by bisection.
 public enum SlowManifoldTracking {
     public static func track(model: Model, target: SweepTarget, values: [Double], reference: [Double], options: TrackingOptions,
-                             sharing: some WorkSharing = SerialSharing()) throws -> SlowManifoldTrack {
+                             sharing: some Collective = SerialCollective()) throws -> SlowManifoldTrack {
         let m = model.dimension
         let encoded = try sharing.map(count: values.count) { i in
             encode(slowManifold(model: target.apply(to: model, value: values[i]), parameter: values[i], reference: reference,
@@ -159,7 +159,7 @@ public enum SlowManifoldTracking {
         return empty
     }
 
-    // MARK: Encoding for WorkSharing (doubles only)
+    // MARK: Encoding for Collective.map (doubles only)
 
     static func encode(_ p: TrackedSlowManifold, dimension m: Int) -> [Double] {
         var out = [p.parameter, Double(p.source.rawValue), p.eigenvalue, p.spectralGap, Double(p.s.count)]

@@ -4,11 +4,15 @@ public enum CollectiveOperation: Sendable {
 }
 
 /// What an algorithm needs from its peers when several processes share it: ranks, reductions,
-/// gathers and an all-to-all of words. Every rank calls each operation the same number of
-/// times in the same order. `SerialCollective` is the one-process case (it runs every
-/// distributed algorithm in the unit tests); the cluster layer implements it over MPI
-/// (`MPICollective`).
-public protocol Collective: CycleCollective {
+/// gathers, an all-to-all of words, and independent evaluations shared out (`map`). It is the
+/// one distribution interface: the cycle search, sweeps, manifolds, basins, intersections,
+/// Delta_sigma, coverage, FTLE fields and slow manifolds all take one. Every rank calls each
+/// operation the same number of times in the same order. `SerialCollective` is the
+/// one-process case (it runs every distributed algorithm in the unit tests, without MPI); the
+/// cluster layer implements it over MPI (`MPICollective`).
+public protocol Collective {
+    var rank: Int { get }
+    var size: Int { get }
     /// Element-wise reduction over ranks, on every rank.
     func allReduce(_ values: [Int], _ operation: CollectiveOperation) throws -> [Int]
     func allReduce(_ values: [Double], _ operation: CollectiveOperation) throws -> [Double]
@@ -16,6 +20,11 @@ public protocol Collective: CycleCollective {
     func allGatherv(_ words: [UInt64]) throws -> (values: [UInt64], counts: [Int])
     /// `buckets[r]` goes to rank r; returns what each rank sent here, in rank order.
     func allToAllv(_ buckets: [[UInt64]]) throws -> [[UInt64]]
+    /// `body(i)` for every i in 0..<count, in index order, on every rank; `body` must give the
+    /// same answer wherever it runs. Default: rank r evaluates r, r + size, ..., and one
+    /// all-gather (each result as its length and the bit patterns of its values) puts every
+    /// result in index order on every rank.
+    func map(count: Int, _ body: (Int) -> [Double]) throws -> [[Double]]
 }
 
 extension Collective {
@@ -35,23 +44,21 @@ extension Collective {
     public func exclusiveScan(_ value: Int) throws -> Int { try allGather(value)[0..<rank].reduce(0, +) }
 }
 
-extension SerialCollective: Collective {
+/// One process doing all the work.
+public struct SerialCollective: Collective {
+    public init() {}
+    public var rank: Int { 0 }
+    public var size: Int { 1 }
     public func allReduce(_ values: [Int], _ operation: CollectiveOperation) throws -> [Int] { values }
     public func allReduce(_ values: [Double], _ operation: CollectiveOperation) throws -> [Double] { values }
     public func allGatherv(_ words: [UInt64]) throws -> (values: [UInt64], counts: [Int]) { (words, [words.count]) }
     public func allToAllv(_ buckets: [[UInt64]]) throws -> [[UInt64]] { buckets }
+    public func map(count: Int, _ body: (Int) -> [Double]) throws -> [[Double]] { (0..<count).map(body) }
 }
 
-/// Independent evaluations shared over the ranks of a collective: rank r evaluates indices
-/// r, r + size, ..., and one all-gather (each result as its length and the bit patterns of its
-/// values) puts every result in index order on every rank.
-public struct CollectiveSharing: WorkSharing {
-    public let collective: any CycleCollective
-
-    public init(_ collective: any CycleCollective) { self.collective = collective }
-
+extension Collective {
     public func map(count: Int, _ body: (Int) -> [Double]) throws -> [[Double]] {
-        let size = collective.size, rank = collective.rank
+        let size = self.size, rank = self.rank
         if size == 1 { return (0..<count).map(body) }
         var mine: [UInt64] = []
         for i in stride(from: rank, to: count, by: size) {
@@ -60,7 +67,7 @@ public struct CollectiveSharing: WorkSharing {
             for x in v { mine.append(x.bitPattern) }
         }
         // Rank blocks in rank order; rank r's block holds the results of r, r + size, ...
-        let words = try collective.allGather(mine)
+        let words = try allGather(mine)
         var out = [[Double]](repeating: [], count: count)
         var position = 0
         for r in 0..<min(size, count) {

@@ -27,7 +27,7 @@ public struct SpecTable {
     public let name: String
     /// Which `[[name]]` of the spec this is, from 0.
     public let occurrence: Int
-    let path: String
+    public let path: String
     let lines: SpecLines
 
     /// The line of `key`, else of the table's header.
@@ -151,7 +151,7 @@ public struct JobSpec: Sendable {
     public static let topLevelKeys = ["model", "name", "seed"]
 
     /// Reads and checks `path`. Every mistake is reported with the spec's path and line.
-    public static func load(_ path: String, registry: AnalysisRegistry = .standard) throws(JobSpecError) -> JobSpec {
+    public static func load(_ path: String, registry: AnalysisRegistry) throws(JobSpecError) -> JobSpec {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -162,7 +162,7 @@ public struct JobSpec: Sendable {
         return try parse(text, path: path, registry: registry)
     }
 
-    public static func parse(_ text: String, path: String, registry: AnalysisRegistry = .standard) throws(JobSpecError) -> JobSpec {
+    public static func parse(_ text: String, path: String, registry: AnalysisRegistry) throws(JobSpecError) -> JobSpec {
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

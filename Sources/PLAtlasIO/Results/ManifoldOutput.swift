@@ -6,6 +6,9 @@ import PLAtlasCore
 /// How manifolds appear in `--json` output and under `/manifolds/<name>` in HDF5 files
 /// (docs/hdf5-schema.md, section Manifolds); also reads `/cycles` back for `--cycles F.h5`.
 public enum ManifoldOutput {
+    /// A figure in summaries and logs: 4 decimals, "-" for none or not finite.
+    public static func format(_ x: Double?) -> String { x.map { $0.isFinite ? String(format: "%.4f", $0) : "-" } ?? "-" }
+
     /// The JSON summary of one manifold; `totals` when `manifold` holds only this rank's part.
     /// `kind` names what the manifold is when it is not a saddle's stable or unstable
     /// manifold (`slow`: a slow spectral submanifold); `continuation` then says how it was grown.

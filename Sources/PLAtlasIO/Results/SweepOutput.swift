@@ -39,10 +39,11 @@ public struct SweepGroup: ~Copyable {
     }
 
     /// Creates the group `name` in `parent` (collective with a communicator), with the grid
-    /// and empty per-point data, and flushes the file.
+    /// and empty per-point data, and flushes the file. The group's attribute `analysis` is its name.
     public static func create(in parent: borrowing Group, name: String, sweep: Sweep, specs: [String],
                               communicator: Communicator?) throws -> SweepGroup {
         let g = try parent.createGroup(name)
+        try g.setAttribute("analysis", name)
         for (key, value) in identity(sweep, specs: specs) { try g.setAttribute(key, value) }
         if case .stack = sweep.source { try g.setAttribute("kind", "stack") } else { try g.setAttribute("kind", "parameters") }
         let n = sweep.grid.count, m = sweep.dimension, axes = sweep.grid.axes.count

@@ -158,9 +158,15 @@ struct FTLETests {
         #expect(off == 0, "\(off) of the top \(top) values lie more than two cells from the basin boundary")
     }
 
-    /// Work sharing that evaluates the items in reverse order (as ranks other than the first would
-    /// reach them at different times): the results must not depend on it.
-    struct ReversedSharing: WorkSharing {
+    /// A one-process collective that evaluates shared items in reverse order (as ranks other
+    /// than the first would reach them at different times): the results must not depend on it.
+    struct ReversedSharing: Collective {
+        var rank: Int { 0 }
+        var size: Int { 1 }
+        func allReduce(_ values: [Int], _ operation: CollectiveOperation) throws -> [Int] { values }
+        func allReduce(_ values: [Double], _ operation: CollectiveOperation) throws -> [Double] { values }
+        func allGatherv(_ words: [UInt64]) throws -> (values: [UInt64], counts: [Int]) { (words, [words.count]) }
+        func allToAllv(_ buckets: [[UInt64]]) throws -> [[UInt64]] { buckets }
         func map(count: Int, _ body: (Int) -> [Double]) throws -> [[Double]] { (0..<count).reversed().map(body).reversed() }
     }
 
@@ -170,8 +176,8 @@ struct FTLETests {
         for direction in FTLEDirection.allCases {
             // Backward orbits leave the box fast here (the focus repels by 2.3 per step): few steps.
             let options = FTLEOptions(steps: direction == .forward ? 30 : 3, direction: direction)
-            let serial = try ftleField(form: form, plane: plane, options: options, sharing: SerialSharing())
-            let shared = try ftleField(form: form, plane: plane, options: options, sharing: CollectiveSharing(SerialCollective()))
+            let serial = try ftleField(form: form, plane: plane, options: options, sharing: SerialCollective())
+            let shared = try ftleField(form: form, plane: plane, options: options, sharing: SerialCollective())
             let reversed = try ftleField(form: form, plane: plane, options: options, sharing: ReversedSharing())
             #expect(serial.isIdentical(to: shared) && serial.isIdentical(to: reversed) && serial.statistics == reversed.statistics)
             #expect(serial.statistics.averaged + serial.statistics.diverged == 17 * 23)

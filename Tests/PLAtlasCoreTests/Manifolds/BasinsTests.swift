@@ -104,8 +104,8 @@ struct BasinsTests {
         var whole = BasinGridOptions(resolution: 30, keepCells: true)
         var small = whole
         small.blockSize = 7   // 900 points in 129 blocks, the last one short
-        let a = try #require(try Basins.analyse(stable, sides: sides, form: model.shallowForm(), attractors: attractors, grid: whole, sharing: SerialSharing()).grid)
-        let b = try #require(try Basins.analyse(stable, sides: sides, form: model.shallowForm(), attractors: attractors, grid: small, sharing: SerialSharing()).grid)
+        let a = try #require(try Basins.analyse(stable, sides: sides, form: model.shallowForm(), attractors: attractors, grid: whole, sharing: SerialCollective()).grid)
+        let b = try #require(try Basins.analyse(stable, sides: sides, form: model.shallowForm(), attractors: attractors, grid: small, sharing: SerialCollective()).grid)
         #expect(a.cellCodes == b.cellCodes && a.cellCodes.count == 900)
         #expect(a.compared == b.compared && a.agreeing == b.agreeing && a.insideBand == b.insideBand && a.destinations == b.destinations)
         #expect((a.agreement ?? 0) > 0.99 && a.hasAttractors)
@@ -113,7 +113,7 @@ struct BasinsTests {
         #expect(Set(a.cellCodes) == [0, -1] && a.destinations[.attractor(0)] == a.cellCodes.filter { $0 == 0 }.count)
         // Without attractors the grid is still classified, but nothing is compared.
         whole.keepCells = false
-        let none = try #require(try Basins.analyse(stable, sides: sides, form: model.shallowForm(), attractors: [], grid: whole, sharing: SerialSharing()).grid)
+        let none = try #require(try Basins.analyse(stable, sides: sides, form: model.shallowForm(), attractors: [], grid: whole, sharing: SerialCollective()).grid)
         #expect(!none.hasAttractors && none.compared == 0 && none.agreeing == 0 && none.insideBand == 0 && none.agreement == nil)
         #expect(none.cellCodes.isEmpty)
         #expect(none.destinations.values.reduce(0, +) == 900 && none.destinations.keys.allSatisfy { $0 == .divergence || $0 == .undecided })

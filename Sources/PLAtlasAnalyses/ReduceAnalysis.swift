@@ -2,13 +2,14 @@ import ComplexModule
 import Foundation
 import HDF5
 import PLAtlasCore
+import PLAtlasIO
 
 /// The reduced model of `platlas reduce` and `[[reduce]]` (docs/reduce.md): its options, their
 /// validation, the computation (the cycle search and the slow manifold over the run's ranks,
 /// the parameter track shared over them), the HDF5 groups (`/manifolds/cycleI-slow` with kind
 /// `slow`, `/reduced`), the JSON document and the summary. The command and the spec table are
 /// adapters that fill `options`.
-public struct ReduceAnalysis: AnalysisConfiguration {
+public struct ReduceAnalysis: Analysis {
     /// The options as a user gives them (spec keys; the command's options are the same names
     /// with dashes).
     public struct Options: Sendable {
@@ -156,7 +157,7 @@ public struct ReduceAnalysis: AnalysisConfiguration {
         public var cycles: [Cycle]
         public var object: Cycle
         public var box: Box
-        public var manifold: ManifoldShare
+        public var manifold: ManifoldResult
         public var manifoldName: String
         public var reduced: ReducedModel
         /// d >= 2 (no curve): chart coordinates sampled on the local piece and their images.
@@ -170,10 +171,10 @@ public struct ReduceAnalysis: AnalysisConfiguration {
         public var reducedModel: Model? { reduced.map?.asModel() }
     }
 
-    /// The reduction, the slow manifold built by `executor` over the ranks, the track shared
-    /// over `collective`. Bad input found on the way (an object that is not stable, d beyond
+    /// The reduction, the slow manifold built over the run's ranks, the track shared over them. Bad input found on the way (an object that is not stable, d beyond
     /// the stable eigenspace) throws `AnalysisInputError` on every rank alike.
-    public func compute(model: Model, collective: any CycleCollective, executor: any ManifoldExecutor, log: Log) throws -> Result {
+    public func compute(_ context: AnalysisRunContext) throws -> Result {
+        let (model, collective, log) = (context.model, context.collective, context.log)
         do { try check(model: model) } catch { throw AnalysisInputError(error.description) }
         let started = ContinuousClock.now
         let form = model.shallowForm(), m = model.dimension
@@ -223,9 +224,9 @@ public struct ReduceAnalysis: AnalysisConfiguration {
         do { builder = try ManifoldBuilder(form: form, slow: reduced.subspace, options: manifoldOptions) } catch {
             throw AnalysisInputError("the slow manifold of \(what): \(error.description)")
         }
-        var distribution = DistributionOptions()
-        distribution.deltaSigma = nil
-        let share = try executor.build([builder], options: distribution, log: log)[0]
+        var building = context
+        building.distribution.deltaSigma = nil
+        let share = try building.buildManifolds([builder])[0]
         let name = "cycle\(i)-slow"
         if let c = share.coverage {
             log("\(name): \(share.totals.sheets) sheets in \(share.totals.regions) regions, coverage \(c.fraction.isFinite ? String(format: "%.4f", c.fraction) : "-"), \(share.manifold.stopReason.rawValue)")
@@ -237,7 +238,7 @@ public struct ReduceAnalysis: AnalysisConfiguration {
             var tracking = TrackingOptions(bounds: box)
             tracking.search.seed = options.seed
             track = try SlowManifoldTracking.track(model: model, target: target, values: range.values, reference: object.points[0],
-                                                   options: tracking, sharing: CollectiveSharing(collective))
+                                                   options: tracking, sharing: collective)
             log("reduce: \(range.count) values of \(param) on \(collective.size) rank(s), \(track!.folds.count) fold(s) of the reduced dynamics")
         }
         return Result(cycles: cycles, object: object, box: box, manifold: share, manifoldName: name, reduced: reduced, localSamples: samples,
@@ -439,9 +440,11 @@ public struct ReduceAnalysis: AnalysisConfiguration {
         return text
     }
 
-    public func run(_ context: AnalysisRunContext, into root: borrowing Group, group: String) throws -> AnalysisOutcome {
-        let result = try compute(model: context.model, collective: context.collective, executor: context.manifolds, log: context.log)
+    public func write(_ result: Result, into root: borrowing Group, group: String, context: AnalysisRunContext) throws {
         try write(result, into: root, label: group)
-        return AnalysisOutcome(summary: summary(result, label: group), json: json(result, label: group))
+    }
+
+    public func outcome(_ result: Result, group: String, context: AnalysisRunContext) -> AnalysisOutcome {
+        AnalysisOutcome(summary: summary(result, label: group), json: json(result, label: group))
     }
 }

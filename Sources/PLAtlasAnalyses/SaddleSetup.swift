@@ -2,6 +2,7 @@ import Foundation
 import HDF5
 import LinearAlgebra
 import PLAtlasCore
+import PLAtlasIO
 
 /// How `platlas manifold`, `basins` and `intersections` (and their job-spec analyses) pick a
 /// saddle and the box, and build a manifold. Bad input throws `AnalysisInputError` with the
@@ -28,6 +29,17 @@ public struct SaddleSetup: Sendable {
 
     public init(optionName: @escaping @Sendable (String) -> String = { $0 }) {
         self.optionName = optionName
+    }
+
+    /// The checks that need no model (the saddle given once, the orders and iterations in
+    /// range), naming the keys as `naming` renders them (`cycle` stands for `--cycle` or
+    /// `--saddle`).
+    public func check(naming: OptionNaming) throws(OptionValueError) {
+        if let cycle, cycle < 0 { throw OptionValueError("cycle", "\(naming("cycle")) must be 0 or more, got \(cycle)") }
+        var search = CycleSearchOptions(maxOrder: maxOrder)
+        search.seed = seed
+        try CyclesAnalysis.check(search, naming: naming)
+        try naming.check("max_iterations", maxIterations, atLeast: 1, limit: .count)
     }
 
     public static func parseNumbers(_ text: String) -> [Double]? {
@@ -105,7 +117,7 @@ public struct SaddleSetup: Sendable {
     }
 
     /// The builder of one manifold with these options (the work unit's owner; built by a
-    /// `ManifoldConstruction`, in this process by `build` or over ranks by an executor).
+    /// `ManifoldConstruction`: in this process by `build`, over a run's ranks by `AnalysisRunContext.buildManifolds`).
     public func builder(form: ShallowForm, cycle: Cycle, kind: ManifoldKind, box: Box, method: ManifoldMethod?,
                         supportPoints: Int?) throws -> ManifoldBuilder {
         var options = ManifoldOptions(kind: kind, bounds: box)
@@ -142,7 +154,7 @@ public struct SaddleSetup: Sendable {
     }
 
     /// The name of a manifold's group under `/manifolds`: `cycle<I>-<kind>` or `point-<kind>`.
-    static func manifoldName(_ index: Int?, _ kind: ManifoldKind) -> String {
+    public static func manifoldName(_ index: Int?, _ kind: ManifoldKind) -> String {
         "\(index.map { "cycle\($0)" } ?? "point")-\(kind.rawValue)"
     }
 
@@ -169,36 +181,44 @@ public struct SaddleSetup: Sendable {
                             names: kinds.map { Self.manifoldName(index, $0) })
     }
 
-    /// The manifolds of one saddle built over ranks by `executor`: each rank holds its share.
-    public struct SharedManifoldRun {
+    /// The manifolds of one saddle built over the ranks of a run: each rank holds its share.
+    public struct SharedManifoldRun: Sendable {
         public var cycles: [Cycle]
         public var saddle: Cycle
         public var index: Int?
         public var box: Box
-        public var results: [(share: ManifoldShare, name: String)]
+        public var results: [(share: ManifoldResult, name: String)]
 
-        /// Writes `/manifolds/<name>` for each, every rank its own rows (collective).
-        public func write(into root: borrowing Group, analysis: String? = nil) throws {
+        /// Writes `/manifolds/<name>` for each with its load report under `distribution`, every
+        /// rank its own rows (collective), each marked with the attribute `analysis`.
+        public func write(into root: borrowing Group, analysis: String) throws {
             for r in results {
                 try SaddleSetup.checkFree(root, "manifolds/\(r.name)")
                 try ManifoldOutput.write(r.share.manifold, name: r.name, saddleIndex: index, deltaSigma: r.share.deltaSigma,
                                          coverage: r.share.coverage, parentRows: r.share.parentRows, part: r.share.part, into: root)
-                if let analysis { try SaddleSetup.mark(root, "manifolds/\(r.name)", analysis) }
+                try DistributionOutput.write(r.share.report, name: r.name, into: root)
+                try SaddleSetup.mark(root, "manifolds/\(r.name)", analysis)
             }
         }
 
+        /// One document per manifold, with its load report as `distribution`.
         public func json() -> JSONOutput {
             .array(results.map {
-                ManifoldOutput.json($0.share.manifold, name: $0.name, saddleIndex: index, deltaSigma: $0.share.deltaSigma, coverage: $0.share.coverage,
-                                    totals: $0.share.totals)
+                var summary = ManifoldOutput.json($0.share.manifold, name: $0.name, saddleIndex: index, deltaSigma: $0.share.deltaSigma,
+                                                  coverage: $0.share.coverage, totals: $0.share.totals)
+                if case .object(var fields) = summary {
+                    fields.append(("distribution", DistributionOutput.json($0.share.report)))
+                    summary = .object(fields)
+                }
+                return summary
             })
         }
     }
 
     public func sharedManifolds(model: Model, kinds: [ManifoldKind], method: ManifoldMethod?, supportPoints: Int?,
-                                allowNonInvertible: Bool, executor: any ManifoldExecutor, log: Log) throws -> SharedManifoldRun {
-        let plan = try plan(model: model, kinds: kinds, method: method, supportPoints: supportPoints, log: log)
-        let shares = try executor.build(plan.builders, log: log)
+                                allowNonInvertible: Bool, context: AnalysisRunContext) throws -> SharedManifoldRun {
+        let plan = try plan(model: model, kinds: kinds, method: method, supportPoints: supportPoints, log: context.log)
+        let shares = try context.buildManifolds(plan.builders)
         for s in shares { try checkInvertible(s.manifold, allowNonInvertible: allowNonInvertible) }
         return SharedManifoldRun(cycles: plan.cycles, saddle: plan.saddle, index: plan.index, box: plan.box,
                                  results: Array(zip(shares, plan.names)))
@@ -269,7 +289,7 @@ public struct SaddleSetup: Sendable {
         /// grid, its counts (`grid_resolution`, `grid_points`, `grid_band`, `grid_compared`,
         /// `grid_agreeing`, `grid_inside_band`, `grid_undecided`, `grid_comparison`) and
         /// `grid_agreement` when something was compared.
-        public func write(into root: borrowing Group, analysis: String? = nil) throws {
+        public func write(into root: borrowing Group, analysis: String) throws {
             try SaddleSetup.checkFree(root, "manifolds/\(name)")
             try ManifoldOutput.write(manifold, name: name, saddleIndex: index, deltaSigma: deltaSigma, coverage: coverage, parentRows: parentRows,
                                      part: part, into: root)
@@ -285,7 +305,7 @@ public struct SaddleSetup: Sendable {
                 try g.setAttribute("grid_comparison", Self.comparison(grid))
                 if let agreement = grid.agreement { try g.setAttribute("grid_agreement", agreement) }
             }
-            if let analysis { try g.setAttribute("analysis", analysis) }
+            try g.setAttribute("analysis", analysis)
             try g.close()
         }
 
@@ -355,9 +375,9 @@ public struct SaddleSetup: Sendable {
     /// The sides and the grid, from the saddle's stable manifold built over the ranks of
     /// `collective` (`share`: this rank's part). The boundary pieces of every rank are
     /// all-gathered (a few words per piece), so that every rank can tell sides; the grid
-    /// points are shared over the ranks (`CollectiveSharing`).
-    public func basins(_ plan: BasinsPlan, share: ManifoldShare, grid: Int?, band: Double?, keepCells: Bool, allowNonInvertible: Bool,
-                       collective: some CycleCollective, log: Log) throws -> BasinsRun {
+    /// points are shared over the ranks (`Collective.map`).
+    public func basins(_ plan: BasinsPlan, share: ManifoldResult, grid: Int?, band: Double?, keepCells: Bool, allowNonInvertible: Bool,
+                       collective: any Collective, log: Log) throws -> BasinsRun {
         try checkInvertible(share.manifold, allowNonInvertible: allowNonInvertible)
         let manifold = share.manifold, m = plan.box.dimension
         // The same decision on every rank (the normals flag is global).
@@ -374,7 +394,7 @@ public struct SaddleSetup: Sendable {
         let report = try Basins.analyse(manifold, sides: sides, form: plan.builder.form,
                                         attractors: plan.attractorIndices.map { plan.cycles[$0] },
                                         grid: grid.map { BasinGridOptions(resolution: $0, band: band, keepCells: keepCells) },
-                                        sharing: CollectiveSharing(collective))
+                                        sharing: collective)
         if let g = report.grid {
             log(String(format: "basins: %d grid points classified on %d ranks in %.3f s (%.3g ms per point)", g.points, collective.size, g.seconds,
                        1e3 * g.seconds / Double(max(g.points, 1))))
@@ -382,15 +402,6 @@ public struct SaddleSetup: Sendable {
         return BasinsRun(cycles: plan.cycles, index: plan.index, box: plan.box, manifold: manifold, totals: share.totals, part: share.part,
                          deltaSigma: share.deltaSigma, coverage: share.coverage, parentRows: share.parentRows, report: report,
                          attractorIndices: plan.attractorIndices, name: plan.name)
-    }
-
-    /// The whole computation with the manifold built by `executor` (job-spec `[[basins]]`).
-    public func basins(model: Model, grid: Int?, band: Double?, allowNonInvertible: Bool, executor: any ManifoldExecutor,
-                       collective: any CycleCollective, log: Log) throws -> BasinsRun {
-        let plan = try basinsPlan(model: model, log: log)
-        let share = try executor.build([plan.builder], log: log)[0]
-        return try basins(plan, share: share, grid: grid, band: band, keepCells: false, allowNonInvertible: allowNonInvertible,
-                          collective: collective, log: log)
     }
 
     // MARK: - intersections
@@ -418,7 +429,7 @@ public struct SaddleSetup: Sendable {
         public var stableName: String { "cycle\(stableIndex ?? -1)-stable" }
 
         /// Writes both manifolds under `/manifolds` and the points under `/intersections/<name>`.
-        public func write(into root: borrowing Group, analysis: String? = nil) throws {
+        public func write(into root: borrowing Group, analysis: String) throws {
             for path in ["manifolds/\(unstableName)", "manifolds/\(stableName)", "intersections/\(name)"] {
                 try SaddleSetup.checkFree(root, path)
             }
@@ -428,10 +439,8 @@ public struct SaddleSetup: Sendable {
                                      parentRows: Manifold.parentRows(stable.sheets), into: root)
             try ManifoldOutput.writeIntersections(points, name: name, kind: homoclinic ? "homoclinic" : "heteroclinic", unstableSaddle: unstableIndex,
                                                   stableSaddle: stableIndex, chaosCertificate: chaosCertificate, tolerance: tolerance, into: root)
-            if let analysis {
-                for path in ["manifolds/\(unstableName)", "manifolds/\(stableName)", "intersections/\(name)"] {
-                    try SaddleSetup.mark(root, path, analysis)
-                }
+            for path in ["manifolds/\(unstableName)", "manifolds/\(stableName)", "intersections/\(name)"] {
+                try SaddleSetup.mark(root, path, analysis)
             }
         }
 

@@ -1,10 +1,14 @@
 import HDF5
 import PLAtlasCore
+import PLAtlasIO
 
-/// `[[info]]`: the model facts of `platlas info` (type, dimensions, region bound, signs of det J),
-/// written as attributes of `/info`.
-public struct InfoAnalysis: AnalysisConfiguration {
+/// Model facts (type, dimensions, region bound, signs of det J), for `platlas info` and
+/// `[[info]]`: written as attributes of `/info`; the JSON lists the invertibility fields flat
+/// and again under "invertibility".
+public struct InfoAnalysis: Analysis {
     public var seed: UInt64
+
+    public init(seed: UInt64) { self.seed = seed }
 
     public static let kind = AnalysisKind(
         name: "info",
@@ -15,17 +19,20 @@ public struct InfoAnalysis: AnalysisConfiguration {
             InfoAnalysis(seed: try table.seed() ?? 1)
         })
 
-    public func run(_ context: AnalysisRunContext, into root: borrowing Group, group: String) throws -> AnalysisOutcome {
+    public func compute(_ context: AnalysisRunContext) throws -> DeterminantSignReport {
         let model = context.model
-        let form = model.shallowForm()
-        let signs = form.determinantSigns(expectedCellCount: model.regionCountUpperBound, seed: seed)
+        return model.shallowForm().determinantSigns(expectedCellCount: model.regionCountUpperBound, seed: seed)
+    }
+
+    public func write(_ signs: DeterminantSignReport, into root: borrowing Group, group: String, context: AnalysisRunContext) throws {
+        let model = context.model
         let g = try root.createGroup(group)
-        try g.setAttribute("analysis", "info")
+        try g.setAttribute("analysis", group)
         try g.setAttribute("type", model.kind.rawValue)
         try g.setAttribute("dimension", model.dimension)
         try g.setAttribute("hidden_units", model.hiddenUnits)
         if let p = model.activeUnits { try g.setAttribute("active_units", p) }
-        try g.setAttribute("hyperplanes", form.hiddenCount)
+        try g.setAttribute("hyperplanes", model.shallowForm().hiddenCount)
         try g.setAttribute("regions_upper_bound", model.regionCountUpperBound)
         try g.setAttribute("regions_examined", signs.regionsExamined)
         try g.setAttribute("exhaustive", signs.exhaustive ? 1 : 0)
@@ -36,7 +43,12 @@ public struct InfoAnalysis: AnalysisConfiguration {
         try g.setAttribute("one_sign", signs.hasOneSign ? 1 : 0)
         try g.setAttribute("seed", Int(truncatingIfNeeded: seed))
         try g.close()
-        let fields = ModelFacts.modelFields(model, form) + ModelFacts.invertibilityFields(signs)
+    }
+
+    public func outcome(_ signs: DeterminantSignReport, group: String, context: AnalysisRunContext) -> AnalysisOutcome {
+        let model = context.model
+        let invertibility = ModelFacts.invertibilityFields(signs)
+        let fields = ModelFacts.modelFields(model, model.shallowForm()) + invertibility + [("invertibility", .object(invertibility))]
         let scope = ModelFacts.scope(signs)
         let summary = "/\(group): \(model.kind.rawValue), M = \(model.dimension), H = \(model.hiddenUnits); det J "
             + (signs.hasOneSign ? "has one sign over \(scope)" : "changes sign over \(scope)")
@@ -44,8 +56,7 @@ public struct InfoAnalysis: AnalysisConfiguration {
     }
 }
 
-/// The model facts `platlas info` and `[[info]]` report, as JSON fields (the command nests the
-/// invertibility fields under "invertibility", the analysis lists them flat).
+/// The model facts `platlas info` and `[[info]]` report, as JSON fields.
 public enum ModelFacts {
     /// type, dimension, hidden_units, active_units (ALRNN), hyperplanes, regions_upper_bound.
     public static func modelFields(_ model: Model, _ form: ShallowForm) -> [(String, JSONOutput)] {

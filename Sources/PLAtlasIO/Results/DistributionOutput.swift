@@ -1,6 +1,5 @@
 import HDF5
 import PLAtlasCore
-import PLAtlasIO
 
 /// How the load report of a distributed manifold appears in `--json` (`distribution`) and
 /// under `/manifolds/<name>/distribution` (docs/hdf5-schema.md, section Manifolds).

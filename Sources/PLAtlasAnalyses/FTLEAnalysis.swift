@@ -1,37 +1,12 @@
 import Foundation
 import HDF5
 import PLAtlasCore
-
-/// A bad option value: the option (spec key) it concerns and one line. The command line reports
-/// it as a usage error, a spec with the line of the key.
-public struct OptionValueError: Error, CustomStringConvertible, Sendable {
-    /// The spec key (`bounds`, `center`, ...); the command's option is `--` + key with dashes.
-    public var key: String
-    public var description: String
-
-    public init(_ key: String, _ description: String) {
-        self.key = key
-        self.description = description
-    }
-}
-
-/// How option names read in messages: `--fixed-point` on the command line, `'fixed_point'` in a
-/// spec.
-public enum OptionNaming: Sendable {
-    case commandLine, spec
-
-    public func callAsFunction(_ key: String) -> String {
-        switch self {
-        case .commandLine: "--" + key.replacingOccurrences(of: "_", with: "-")
-        case .spec: "'\(key)'"
-        }
-    }
-}
+import PLAtlasIO
 
 /// The FTLE field of `platlas ftle` and `[[ftle]]` (docs/ftle.md): its options, their one
 /// validation, the computation (rows shared over the run's ranks), the HDF5 group, the JSON
 /// document and the summary. The command and the spec table are adapters that fill `options`.
-public struct FTLEAnalysis: AnalysisConfiguration {
+public struct FTLEAnalysis: Analysis {
     /// The options as a user gives them (spec keys; the command's options are the same names
     /// with dashes).
     public struct Options: Sendable, Equatable {
@@ -201,13 +176,14 @@ public struct FTLEAnalysis: AnalysisConfiguration {
     }
 
     /// The field, its rows shared over the run's ranks (every rank returns the whole field).
-    public func compute(model: Model, collective: any CycleCollective, log: Log) throws -> Result {
+    public func compute(_ context: AnalysisRunContext) throws -> Result {
+        let (model, collective, log) = (context.model, context.collective, context.log)
         let plane: FTLEPlane
         do { plane = try self.plane(for: model) } catch { throw AnalysisInputError(error.description) }
         let settings = FTLEOptions(steps: options.steps, direction: options.backward ? .backward : .forward)
         let field: FTLEField
         do {
-            field = try ftleField(form: model.shallowForm(), plane: plane, options: settings, sharing: CollectiveSharing(collective))
+            field = try ftleField(form: model.shallowForm(), plane: plane, options: settings, sharing: collective)
         } catch let error as FTLEInputError {
             throw AnalysisInputError(error.description)
         }
@@ -222,7 +198,8 @@ public struct FTLEAnalysis: AnalysisConfiguration {
     /// diverged), `x`, `y`, `center` (M), `axes` (2), the scalar `steps` and the string
     /// `direction`, with the statistics as attributes. In a parallel file (`communicator`) every
     /// rank writes a block of rows of `values` and `status` (collective).
-    public func write(_ result: Result, into root: borrowing Group, group: String, rank: Int, ranks: Int, parallel: Bool) throws {
+    public func write(_ result: Result, into root: borrowing Group, group: String, context: AnalysisRunContext) throws {
+        let (rank, ranks, parallel) = (context.collective.rank, context.collective.size, context.communicator != nil)
         let field = result.field, n = options.grid
         let g = try root.createGroup(group)
         try g.setAttribute("analysis", group)
@@ -291,10 +268,7 @@ public struct FTLEAnalysis: AnalysisConfiguration {
             + "), \(s.diverged) diverged, \(formatSeconds(s.seconds)) s"
     }
 
-    public func run(_ context: AnalysisRunContext, into root: borrowing Group, group: String) throws -> AnalysisOutcome {
-        let result = try compute(model: context.model, collective: context.collective, log: context.log)
-        try write(result, into: root, group: group, rank: context.collective.rank, ranks: context.collective.size,
-                  parallel: context.communicator != nil)
-        return AnalysisOutcome(summary: summary(result, group: group), json: json(result))
+    public func outcome(_ result: Result, group: String, context: AnalysisRunContext) -> AnalysisOutcome {
+        AnalysisOutcome(summary: summary(result, group: group), json: json(result))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HDF5
 import PLAtlasCore
+import PLAtlasIO
 
 /// `[[sweep]]`: a bifurcation sweep as `platlas sweep` computes it (docs/sweeps.md), over one or
 /// two parameters of the spec's model or over the models of a stack file (training
@@ -62,39 +63,51 @@ public struct SweepAnalysis: AnalysisConfiguration {
         allowsSeveral: true,
         parse: { (table, context) throws(JobSpecError) in try SweepAnalysis(table, context) })
 
+    /// The checks of the options that need no model, for both front doors.
+    public static func check(_ o: SweepOptions, refine: Double?, flushInterval: Double, naming: OptionNaming) throws(OptionValueError) {
+        var search = CycleSearchOptions(maxOrder: o.maxOrder)
+        search.restarts = o.restarts
+        search.innerIterations = o.innerIterations
+        try CyclesAnalysis.check(search, naming: naming)
+        try naming.check("block_size", o.blockSize, atLeast: 1, limit: .count)
+        try naming.check("exact_below", o.exactBelow, atLeast: 0, limit: .count)
+        try naming.check("initial_conditions", o.initialConditions, atLeast: 1, limit: .count)
+        try naming.check("transient", o.transient, atLeast: 0, limit: .count)
+        try naming.check("lyapunov_steps", o.lyapunovSteps, atLeast: 1, limit: .count)
+        try naming.check("orbit_samples", o.orbitSamples, atLeast: 0, limit: .count)
+        try naming.check("refine", refine, atLeast: 0, strictly: true, "a positive tolerance")
+        try naming.check("flush_interval", flushInterval, atLeast: 0, strictly: true, "a positive number of seconds")
+    }
+
     init(_ table: SpecTable, _ context: SpecContext) throws(JobSpecError) {
         specPath = table.path
-        var o = SweepOptions(maxOrder: try table.int("max_order", atLeast: 1, atMost: 10_000)!)
+        var o = SweepOptions(maxOrder: try table.int("max_order")!)
         o.seed = try table.seed() ?? context.seed
         o.spectrum = try table.bool("spectrum") ?? false
         o.lyapunov = try table.bool("lyapunov") ?? false || o.spectrum
         o.warmStart = try table.bool("warm_start") ?? true
-        o.blockSize = try table.int("block_size", atLeast: 1, limit: .count) ?? o.blockSize
-        o.exactBelow = try table.int("exact_below", atLeast: 0, limit: .count) ?? o.exactBelow
-        o.restarts = try table.int("restarts", atLeast: 1, limit: .count)
-        o.innerIterations = try table.int("inner_iterations", atLeast: 1, limit: .count)
-        o.initialConditions = try table.int("initial_conditions", atLeast: 1, limit: .count) ?? o.initialConditions
-        o.transient = try table.int("transient", atLeast: 0, limit: .count) ?? o.transient
-        if let steps = try table.int("lyapunov_steps", atLeast: 1, limit: .count) {
+        o.blockSize = try table.int("block_size") ?? o.blockSize
+        o.exactBelow = try table.int("exact_below") ?? o.exactBelow
+        o.restarts = try table.int("restarts")
+        o.innerIterations = try table.int("inner_iterations")
+        o.initialConditions = try table.int("initial_conditions") ?? o.initialConditions
+        o.transient = try table.int("transient") ?? o.transient
+        if let steps = try table.int("lyapunov_steps") {
             guard o.lyapunov else { throw table.error("lyapunov_steps", "'lyapunov_steps' needs lyapunov = true (or spectrum = true)") }
             o.lyapunovSteps = steps
         }
         let orbitDiagram = try table.bool("orbit_diagram") ?? false
-        if let samples = try table.int("orbit_samples", atLeast: 1, limit: .count) {
+        if let samples = try table.int("orbit_samples", atLeast: 1) {
             guard orbitDiagram else { throw table.error("orbit_samples", "'orbit_samples' needs orbit_diagram = true") }
             o.orbitSamples = samples
         } else if orbitDiagram {
             o.orbitSamples = 64
         }
         let refine = try table.double("refine")
-        if let refine, !(refine > 0 && refine.isFinite) {
-            throw table.error("refine", "'refine' must be a positive tolerance, got \(refine)")
-        }
         self.refine = refine
-        flushInterval = try table.double("flush_interval") ?? 10
-        guard flushInterval > 0, flushInterval.isFinite else {
-            throw table.error("flush_interval", "'flush_interval' must be a positive number of seconds, got \(flushInterval)")
-        }
+        let flushInterval = try table.double("flush_interval") ?? 10
+        self.flushInterval = flushInterval
+        try table.checking { naming throws(OptionValueError) in try Self.check(o, refine: refine, flushInterval: flushInterval, naming: naming) }
 
         if let file = try table.string("stack") {
             for key in ["param", "range", "direction", "param2", "range2", "direction2"] where table.keys.contains(key) {
@@ -192,7 +205,6 @@ public struct SweepAnalysis: AnalysisConfiguration {
     public func check(_ model: Model) throws(JobSpecError) { _ = try sweep(of: model) }
 
     public func run(_ context: AnalysisRunContext, into root: borrowing Group, group: String) throws -> AnalysisOutcome {
-        guard let executor = context.sweeps else { throw AnalysisInputError("[[sweep]] cannot run here: no sweep executor") }
         let sweep: Sweep
         do {
             sweep = try self.sweep(of: context.model)
@@ -212,17 +224,16 @@ public struct SweepAnalysis: AnalysisConfiguration {
             context.log("/\(group): continuing from \(checkpoint): \(completed.count) of \(sweep.grid.count) points already done")
         } else {
             writer = try SweepGroup.create(in: root, name: group, sweep: sweep, specs: specs, communicator: context.communicator)
-            let g = try root.openGroup(group)
-            try g.setAttribute("analysis", group)
             if let stack {
+                let g = try root.openGroup(group)
                 try g.setAttribute("stack_path", stack.path)
                 try ModelFile.write(stack.models, into: root, group: "/\(group)/model")
+                try g.close()
             }
-            try g.close()
             try root.flushFile()
         }
         var written = completed.count
-        let outcome = try sweep.complete(resumed: completed, refine: refine, executor: executor, flushInterval: flushInterval,
+        let outcome = try sweep.complete(resumed: completed, refine: refine, collective: context.collective, flushInterval: flushInterval,
                                          log: context.log) { local in
             written += try writer.append(local)
             context.checkpointWritten(written)
@@ -233,7 +244,7 @@ public struct SweepAnalysis: AnalysisConfiguration {
         let summary = "/\(group): \(outcome.points.count) points (\(specs.joined(separator: " x ")), \(shape)), "
             + "\(outcome.bifurcations.count) bifurcations"
             + (outcome.resumed > 0 ? ", \(outcome.resumed) points read back from the checkpoint" : "") + ", \(formatSeconds(seconds)) s"
-        let stats = SweepOutput.stats(outcome, ranks: executor.ranks, warmStart: options.warmStart, seconds: seconds)
+        let stats = SweepOutput.stats(outcome, ranks: context.collective.size, warmStart: options.warmStart, seconds: seconds)
         return AnalysisOutcome(summary: summary,
                                json: SweepOutput.json(outcome.points, bifurcations: outcome.bifurcations, spectrum: options.spectrum, stats: stats))
     }
