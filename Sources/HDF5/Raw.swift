@@ -3,6 +3,11 @@
 // error stack and otherwise adds no policy. The public types build on these.
 import CHDF5
 import CMPI
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Identifier of any HDF5 object (`hid_t`).
 typealias ObjectID = hid_t
@@ -18,16 +23,31 @@ struct TypeDescription {
 }
 
 enum H5 {
+    // MARK: One caller at a time
+
+    /// The library is not thread-safe (Debian builds parallel HDF5 without its thread-safe
+    /// option), so every function here holds this lock for the whole of its C calls, error
+    /// stack included: one call at a time per process, as the thread-safe build would do.
+    /// Recursive, because wrappers call wrappers and iteration callbacks call back in.
+    static let lock = RecursiveLock()
+
+    static func locked<T>(_ body: () -> T) -> T {
+        lock.lock(); defer { lock.unlock() }
+        return body()
+    }
+
     // MARK: Errors
 
     /// Turns off the library's automatic printing of error stacks to standard error, so that
     /// the stack reaches the caller inside an `HDF5Error` instead. Idempotent. `H5Eset_auto2`
     static func silenceAutomaticErrorPrinting() {
+        lock.lock(); defer { lock.unlock() }
         H5Eset_auto2(chdf5_e_default(), nil, nil)
     }
 
     /// The current error stack, outermost first, then clears it. `H5Ewalk2`, `H5Eclear2`
     static func takeErrorStack() -> [HDF5Error.Frame] {
+        lock.lock(); defer { lock.unlock() }
         var frames: [HDF5Error.Frame] = []
         withUnsafeMutablePointer(to: &frames) { pointer in
             _ = H5Ewalk2(chdf5_e_default(), H5E_WALK_DOWNWARD, recordErrorFrame, pointer)
@@ -61,16 +81,21 @@ enum H5 {
 
     /// `H5get_libversion`
     static func libraryVersion() -> (major: Int, minor: Int, release: Int) {
+        lock.lock(); defer { lock.unlock() }
         var major: UInt32 = 0, minor: UInt32 = 0, release: UInt32 = 0
         H5get_libversion(&major, &minor, &release)
         return (Int(major), Int(minor), Int(release))
     }
 
     /// Whether `id` names an open object. `H5Iis_valid`
-    static func isValid(_ id: ObjectID) -> Bool { H5Iis_valid(id) > 0 }
+    static func isValid(_ id: ObjectID) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return H5Iis_valid(id) > 0
+    }
 
     /// The path of the object `id` was opened by (`/a/b`). `H5Iget_name`
     static func name(of id: ObjectID) -> String {
+        lock.lock(); defer { lock.unlock() }
         let length = H5Iget_name(id, nil, 0)
         if length <= 0 { return "?" }
         var buffer = [CChar](repeating: 0, count: Int(length) + 1)
@@ -79,12 +104,16 @@ enum H5 {
     }
 
     /// Frees memory the library allocated (variable-length strings). `H5free_memory`
-    static func freeMemory(_ pointer: UnsafeMutableRawPointer?) { H5free_memory(pointer) }
+    static func freeMemory(_ pointer: UnsafeMutableRawPointer?) {
+        lock.lock(); defer { lock.unlock() }
+        _ = H5free_memory(pointer)
+    }
 
     // MARK: Files
 
     /// `H5Fis_hdf5`; false for a missing or unreadable file as well.
     static func isHDF5(_ path: String) -> Bool {
+        lock.lock(); defer { lock.unlock() }
         let result = H5Fis_hdf5(path)
         if result < 0 { H5Eclear2(chdf5_e_default()) }
         return result > 0
@@ -92,21 +121,27 @@ enum H5 {
 
     /// Creates (truncating) a file. `H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)`
     static func createFile(_ path: String, access: ObjectID) throws(HDF5Error) -> ObjectID {
-        try checkID(H5Fcreate(path, chdf5_f_acc_trunc(), chdf5_p_default(), access), "H5Fcreate")
+        lock.lock(); defer { lock.unlock() }
+        return try checkID(H5Fcreate(path, chdf5_f_acc_trunc(), chdf5_p_default(), access), "H5Fcreate")
     }
 
     /// `H5Fopen`
     static func openFile(_ path: String, writable: Bool, access: ObjectID) throws(HDF5Error) -> ObjectID {
-        try checkID(H5Fopen(path, writable ? chdf5_f_acc_rdwr() : chdf5_f_acc_rdonly(), access), "H5Fopen")
+        lock.lock(); defer { lock.unlock() }
+        return try checkID(H5Fopen(path, writable ? chdf5_f_acc_rdwr() : chdf5_f_acc_rdonly(), access), "H5Fopen")
     }
 
     /// `H5Fflush(id, H5F_SCOPE_GLOBAL)`
     static func flushFile(_ id: ObjectID) throws(HDF5Error) {
+        lock.lock(); defer { lock.unlock() }
         try check(H5Fflush(id, H5F_SCOPE_GLOBAL), "H5Fflush")
     }
 
     /// `H5Fclose`
-    static func closeFile(_ id: ObjectID) throws(HDF5Error) { try check(H5Fclose(id), "H5Fclose") }
+    static func closeFile(_ id: ObjectID) throws(HDF5Error) {
+        lock.lock(); defer { lock.unlock() }
+        try check(H5Fclose(id), "H5Fclose")
+    }
 
     /// False once a file could not be closed (see `hdf5LibraryCanShutDown`). HDF5 calls are
     /// made from one thread at a time (the library is not thread-safe), and so is this.
@@ -116,6 +151,7 @@ enum H5 {
     /// in-memory file, so that whatever the library still writes is discarded; false if that
     /// was not possible. `H5Fget_vfd_handle`
     static func discardStorage(_ id: ObjectID) -> Bool {
+        lock.lock(); defer { lock.unlock() }
         var handle: UnsafeMutableRawPointer?
         guard H5Fget_vfd_handle(id, chdf5_p_default(), &handle) >= 0, let handle else { return false }
         return chdf5_redirect_to_anonymous_file(handle.load(as: Int32.self)) == 0
@@ -123,6 +159,7 @@ enum H5 {
 
     /// The file's name as given when it was opened. `H5Fget_name`
     static func fileName(_ id: ObjectID) -> String {
+        lock.lock(); defer { lock.unlock() }
         let length = H5Fget_name(id, nil, 0)
         if length <= 0 { return "?" }
         var buffer = [CChar](repeating: 0, count: Int(length) + 1)
@@ -136,6 +173,7 @@ enum H5 {
     /// and, given a communicator, uses the MPI-IO driver.
     /// `H5Pcreate(H5P_FILE_ACCESS)`, `H5Pset_fclose_degree`, `H5Pset_fapl_mpio`
     static func fileAccessList(communicator: MPI_Comm?) throws(HDF5Error) -> ObjectID {
+        lock.lock(); defer { lock.unlock() }
         let list = try checkID(H5Pcreate(chdf5_p_file_access()), "H5Pcreate")
         do {
             try check(H5Pset_fclose_degree(list, H5F_CLOSE_STRONG), "H5Pset_fclose_degree")
@@ -152,6 +190,7 @@ enum H5 {
     /// A link creation list that creates missing intermediate groups.
     /// `H5Pcreate(H5P_LINK_CREATE)`, `H5Pset_create_intermediate_group`
     static func linkCreateList() throws(HDF5Error) -> ObjectID {
+        lock.lock(); defer { lock.unlock() }
         let list = try checkID(H5Pcreate(chdf5_p_link_create()), "H5Pcreate")
         do {
             try check(H5Pset_create_intermediate_group(list, 1), "H5Pset_create_intermediate_group")
@@ -165,6 +204,7 @@ enum H5 {
     /// A dataset creation list, chunked if `chunk` is given. `H5Pcreate(H5P_DATASET_CREATE)`,
     /// `H5Pset_chunk`
     static func datasetCreateList(chunk: [Int]?) throws(HDF5Error) -> ObjectID {
+        lock.lock(); defer { lock.unlock() }
         let list = try checkID(H5Pcreate(chdf5_p_dataset_create()), "H5Pcreate")
         if let chunk {
             let dims = chunk.map { hsize_t($0) }
@@ -181,6 +221,7 @@ enum H5 {
     /// A transfer list; collective MPI-IO if asked. `H5Pcreate(H5P_DATASET_XFER)`,
     /// `H5Pset_dxpl_mpio(H5FD_MPIO_COLLECTIVE)`
     static func transferList(collective: Bool) throws(HDF5Error) -> ObjectID {
+        lock.lock(); defer { lock.unlock() }
         let list = try checkID(H5Pcreate(chdf5_p_dataset_xfer()), "H5Pcreate")
         if collective {
             do {
@@ -196,6 +237,7 @@ enum H5 {
     /// The chunk dimensions of a dataset creation list, nil if not chunked.
     /// `H5Pget_layout`, `H5Pget_chunk`
     static func chunkDimensions(_ list: ObjectID) -> [Int]? {
+        lock.lock(); defer { lock.unlock() }
         guard H5Pget_layout(list) == H5D_CHUNKED else { return nil }
         var dims = [hsize_t](repeating: 0, count: 32)
         let rank = H5Pget_chunk(list, 32, &dims)
@@ -207,26 +249,35 @@ enum H5 {
     }
 
     /// `H5Pclose`, errors ignored.
-    static func closePropertyList(_ id: ObjectID) { _ = H5Pclose(id) }
+    static func closePropertyList(_ id: ObjectID) {
+        lock.lock(); defer { lock.unlock() }
+        _ = H5Pclose(id)
+    }
 
     // MARK: Groups and links
 
     /// `H5Gcreate2`
     static func createGroup(_ location: ObjectID, _ path: String, linkList: ObjectID) throws(HDF5Error) -> ObjectID {
-        try checkID(H5Gcreate2(location, path, linkList, chdf5_p_default(), chdf5_p_default()), "H5Gcreate2")
+        lock.lock(); defer { lock.unlock() }
+        return try checkID(H5Gcreate2(location, path, linkList, chdf5_p_default(), chdf5_p_default()), "H5Gcreate2")
     }
 
     /// `H5Gopen2`
     static func openGroup(_ location: ObjectID, _ path: String) throws(HDF5Error) -> ObjectID {
-        try checkID(H5Gopen2(location, path, chdf5_p_default()), "H5Gopen2")
+        lock.lock(); defer { lock.unlock() }
+        return try checkID(H5Gopen2(location, path, chdf5_p_default()), "H5Gopen2")
     }
 
     /// `H5Gclose`
-    static func closeGroup(_ id: ObjectID) throws(HDF5Error) { try check(H5Gclose(id), "H5Gclose") }
+    static func closeGroup(_ id: ObjectID) throws(HDF5Error) {
+        lock.lock(); defer { lock.unlock() }
+        try check(H5Gclose(id), "H5Gclose")
+    }
 
     /// Whether a link `path` exists; false (not an error) if the path cannot be followed.
     /// `H5Lexists`
     static func linkExists(_ location: ObjectID, _ path: String) -> Bool {
+        lock.lock(); defer { lock.unlock() }
         let result = H5Lexists(location, path, chdf5_p_default())
         if result < 0 { H5Eclear2(chdf5_e_default()) }
         return result > 0
@@ -234,11 +285,13 @@ enum H5 {
 
     /// `H5Ldelete`
     static func deleteLink(_ location: ObjectID, _ path: String) throws(HDF5Error) {
+        lock.lock(); defer { lock.unlock() }
         try check(H5Ldelete(location, path, chdf5_p_default()), "H5Ldelete")
     }
 
     /// The kind of object at `path`, nil if it cannot be opened. `H5Oopen`, `H5Iget_type`
     static func objectKind(_ location: ObjectID, _ path: String) -> H5I_type_t? {
+        lock.lock(); defer { lock.unlock() }
         let object = H5Oopen(location, path, chdf5_p_default())
         if object < 0 {
             H5Eclear2(chdf5_e_default())
@@ -253,6 +306,7 @@ enum H5 {
 
     /// Names of the links in a group, in the library's name order. `H5Literate`
     static func linkNames(_ group: ObjectID) throws(HDF5Error) -> [String] {
+        lock.lock(); defer { lock.unlock() }
         var names: [String] = []
         var index: hsize_t = 0
         let status = withUnsafeMutablePointer(to: &names) { pointer in
@@ -267,6 +321,7 @@ enum H5 {
     /// A simple dataspace of `shape` (a scalar one for `[]`); `nil` entries of `maxShape` are
     /// unlimited. `H5Screate_simple`, `H5Screate(H5S_SCALAR)`
     static func createSpace(shape: [Int], maxShape: [Int?]? = nil) throws(HDF5Error) -> ObjectID {
+        lock.lock(); defer { lock.unlock() }
         if shape.isEmpty { return try checkID(H5Screate(H5S_SCALAR), "H5Screate") }
         let dims = shape.map { hsize_t($0) }
         if let maxShape {
@@ -278,6 +333,7 @@ enum H5 {
 
     /// Current and maximal dimensions (nil = unlimited). `H5Sget_simple_extent_dims`
     static func spaceExtent(_ space: ObjectID) throws(HDF5Error) -> (shape: [Int], maxShape: [Int?]) {
+        lock.lock(); defer { lock.unlock() }
         let rank = H5Sget_simple_extent_ndims(space)
         if rank < 0 { throw failure("H5Sget_simple_extent_ndims") }
         if rank == 0 { return ([], []) }
@@ -290,6 +346,7 @@ enum H5 {
 
     /// Number of elements in the extent. `H5Sget_simple_extent_npoints`
     static func elementCount(_ space: ObjectID) throws(HDF5Error) -> Int {
+        lock.lock(); defer { lock.unlock() }
         let n = H5Sget_simple_extent_npoints(space)
         if n < 0 { throw failure("H5Sget_simple_extent_npoints") }
         return Int(n)
@@ -297,20 +354,28 @@ enum H5 {
 
     /// `H5Sselect_hyperslab(H5S_SELECT_SET, start, NULL, count, NULL)`
     static func selectHyperslab(_ space: ObjectID, start: [Int], count: [Int]) throws(HDF5Error) {
+        lock.lock(); defer { lock.unlock() }
         let s = start.map { hsize_t($0) }, c = count.map { hsize_t($0) }
         try check(H5Sselect_hyperslab(space, H5S_SELECT_SET, s, nil, c, nil), "H5Sselect_hyperslab")
     }
 
     /// `H5Sselect_none`
-    static func selectNone(_ space: ObjectID) throws(HDF5Error) { try check(H5Sselect_none(space), "H5Sselect_none") }
+    static func selectNone(_ space: ObjectID) throws(HDF5Error) {
+        lock.lock(); defer { lock.unlock() }
+        try check(H5Sselect_none(space), "H5Sselect_none")
+    }
 
     /// `H5Sclose`, errors ignored.
-    static func closeSpace(_ id: ObjectID) { _ = H5Sclose(id) }
+    static func closeSpace(_ id: ObjectID) {
+        lock.lock(); defer { lock.unlock() }
+        _ = H5Sclose(id)
+    }
 
     // MARK: Datatypes
 
     /// `H5Tget_class`, `H5Tget_size`, `H5Tget_sign`, `H5Tis_variable_str`
     static func describeType(_ type: ObjectID) throws(HDF5Error) -> TypeDescription {
+        lock.lock(); defer { lock.unlock() }
         let typeClass = H5Tget_class(type)
         if typeClass == H5T_NO_CLASS { throw failure("H5Tget_class") }
         let size = H5Tget_size(type)
@@ -332,6 +397,7 @@ enum H5 {
     /// A UTF-8 string type: variable length if `length` is nil, else fixed `length` bytes,
     /// null-padded. `H5Tcopy(H5T_C_S1)`, `H5Tset_size`, `H5Tset_cset`, `H5Tset_strpad`
     static func stringType(length: Int?) throws(HDF5Error) -> ObjectID {
+        lock.lock(); defer { lock.unlock() }
         let type = try checkID(H5Tcopy(chdf5_c_s1()), "H5Tcopy")
         do {
             try check(H5Tset_size(type, length ?? chdf5_t_variable()), "H5Tset_size")
@@ -345,104 +411,130 @@ enum H5 {
     }
 
     /// `H5Tclose`, errors ignored.
-    static func closeType(_ id: ObjectID) { _ = H5Tclose(id) }
+    static func closeType(_ id: ObjectID) {
+        lock.lock(); defer { lock.unlock() }
+        _ = H5Tclose(id)
+    }
 
     // MARK: Datasets
 
     /// `H5Dcreate2`
     static func createDataset(_ location: ObjectID, _ name: String, type: ObjectID, space: ObjectID,
                               linkList: ObjectID, createList: ObjectID) throws(HDF5Error) -> ObjectID {
-        try checkID(H5Dcreate2(location, name, type, space, linkList, createList, chdf5_p_default()), "H5Dcreate2")
+        lock.lock(); defer { lock.unlock() }
+        return try checkID(H5Dcreate2(location, name, type, space, linkList, createList, chdf5_p_default()), "H5Dcreate2")
     }
 
     /// `H5Dopen2`
     static func openDataset(_ location: ObjectID, _ name: String) throws(HDF5Error) -> ObjectID {
-        try checkID(H5Dopen2(location, name, chdf5_p_default()), "H5Dopen2")
+        lock.lock(); defer { lock.unlock() }
+        return try checkID(H5Dopen2(location, name, chdf5_p_default()), "H5Dopen2")
     }
 
     /// A copy of the dataset's dataspace. `H5Dget_space`
     static func datasetSpace(_ id: ObjectID) throws(HDF5Error) -> ObjectID {
-        try checkID(H5Dget_space(id), "H5Dget_space")
+        lock.lock(); defer { lock.unlock() }
+        return try checkID(H5Dget_space(id), "H5Dget_space")
     }
 
     /// A copy of the dataset's stored datatype. `H5Dget_type`
     static func datasetType(_ id: ObjectID) throws(HDF5Error) -> ObjectID {
-        try checkID(H5Dget_type(id), "H5Dget_type")
+        lock.lock(); defer { lock.unlock() }
+        return try checkID(H5Dget_type(id), "H5Dget_type")
     }
 
     /// A copy of the dataset's creation list. `H5Dget_create_plist`
     static func datasetCreateListOf(_ id: ObjectID) throws(HDF5Error) -> ObjectID {
-        try checkID(H5Dget_create_plist(id), "H5Dget_create_plist")
+        lock.lock(); defer { lock.unlock() }
+        return try checkID(H5Dget_create_plist(id), "H5Dget_create_plist")
     }
 
     /// `H5Dwrite`
     static func write(_ dataset: ObjectID, memoryType: ObjectID, memorySpace: ObjectID, fileSpace: ObjectID,
                       transfer: ObjectID, _ buffer: UnsafeRawPointer?) throws(HDF5Error) {
+        lock.lock(); defer { lock.unlock() }
         try check(H5Dwrite(dataset, memoryType, memorySpace, fileSpace, transfer, buffer), "H5Dwrite")
     }
 
     /// `H5Dread`
     static func read(_ dataset: ObjectID, memoryType: ObjectID, memorySpace: ObjectID, fileSpace: ObjectID,
                      transfer: ObjectID, _ buffer: UnsafeMutableRawPointer?) throws(HDF5Error) {
+        lock.lock(); defer { lock.unlock() }
         try check(H5Dread(dataset, memoryType, memorySpace, fileSpace, transfer, buffer), "H5Dread")
     }
 
     /// `H5Dset_extent`
     static func setExtent(_ dataset: ObjectID, _ shape: [Int]) throws(HDF5Error) {
+        lock.lock(); defer { lock.unlock() }
         let dims = shape.map { hsize_t($0) }
         try check(H5Dset_extent(dataset, dims), "H5Dset_extent")
     }
 
     /// `H5Dclose`
-    static func closeDataset(_ id: ObjectID) throws(HDF5Error) { try check(H5Dclose(id), "H5Dclose") }
+    static func closeDataset(_ id: ObjectID) throws(HDF5Error) {
+        lock.lock(); defer { lock.unlock() }
+        try check(H5Dclose(id), "H5Dclose")
+    }
 
     // MARK: Attributes
 
     /// `H5Aexists`
     static func attributeExists(_ object: ObjectID, _ name: String) throws(HDF5Error) -> Bool {
-        try checkTruth(H5Aexists(object, name), "H5Aexists")
+        lock.lock(); defer { lock.unlock() }
+        return try checkTruth(H5Aexists(object, name), "H5Aexists")
     }
 
     /// `H5Acreate2`
     static func createAttribute(_ object: ObjectID, _ name: String, type: ObjectID, space: ObjectID) throws(HDF5Error) -> ObjectID {
-        try checkID(H5Acreate2(object, name, type, space, chdf5_p_default(), chdf5_p_default()), "H5Acreate2")
+        lock.lock(); defer { lock.unlock() }
+        return try checkID(H5Acreate2(object, name, type, space, chdf5_p_default(), chdf5_p_default()), "H5Acreate2")
     }
 
     /// `H5Aopen`
     static func openAttribute(_ object: ObjectID, _ name: String) throws(HDF5Error) -> ObjectID {
-        try checkID(H5Aopen(object, name, chdf5_p_default()), "H5Aopen")
+        lock.lock(); defer { lock.unlock() }
+        return try checkID(H5Aopen(object, name, chdf5_p_default()), "H5Aopen")
     }
 
     /// `H5Adelete`
     static func deleteAttribute(_ object: ObjectID, _ name: String) throws(HDF5Error) {
+        lock.lock(); defer { lock.unlock() }
         try check(H5Adelete(object, name), "H5Adelete")
     }
 
     /// `H5Awrite`
     static func writeAttribute(_ attribute: ObjectID, memoryType: ObjectID, _ buffer: UnsafeRawPointer) throws(HDF5Error) {
+        lock.lock(); defer { lock.unlock() }
         try check(H5Awrite(attribute, memoryType, buffer), "H5Awrite")
     }
 
     /// `H5Aread`
     static func readAttribute(_ attribute: ObjectID, memoryType: ObjectID, _ buffer: UnsafeMutableRawPointer) throws(HDF5Error) {
+        lock.lock(); defer { lock.unlock() }
         try check(H5Aread(attribute, memoryType, buffer), "H5Aread")
     }
 
     /// `H5Aget_space`
     static func attributeSpace(_ attribute: ObjectID) throws(HDF5Error) -> ObjectID {
-        try checkID(H5Aget_space(attribute), "H5Aget_space")
+        lock.lock(); defer { lock.unlock() }
+        return try checkID(H5Aget_space(attribute), "H5Aget_space")
     }
 
     /// `H5Aget_type`
     static func attributeType(_ attribute: ObjectID) throws(HDF5Error) -> ObjectID {
-        try checkID(H5Aget_type(attribute), "H5Aget_type")
+        lock.lock(); defer { lock.unlock() }
+        return try checkID(H5Aget_type(attribute), "H5Aget_type")
     }
 
     /// `H5Aclose`, errors ignored.
-    static func closeAttribute(_ id: ObjectID) { _ = H5Aclose(id) }
+    static func closeAttribute(_ id: ObjectID) {
+        lock.lock(); defer { lock.unlock() }
+        _ = H5Aclose(id)
+    }
 
     /// Names of an object's attributes, in name order. `H5Aiterate2`
     static func attributeNames(_ object: ObjectID) throws(HDF5Error) -> [String] {
+        lock.lock(); defer { lock.unlock() }
         var names: [String] = []
         var index: hsize_t = 0
         let status = withUnsafeMutablePointer(to: &names) { pointer in
@@ -495,11 +587,28 @@ private func recordAttributeName(_ object: hid_t, _ name: UnsafePointer<CChar>?,
 // MARK: Native memory types
 
 extension H5 {
-    static var nativeDouble: ObjectID { chdf5_native_double() }
-    static var nativeInt64: ObjectID { chdf5_native_int64() }
-    static var nativeUInt64: ObjectID { chdf5_native_uint64() }
-    static var nativeInt32: ObjectID { chdf5_native_int32() }
-    static var nativeUInt8: ObjectID { chdf5_native_uint8() }
-    static var defaultList: ObjectID { chdf5_p_default() }
-    static var allOfSpace: ObjectID { chdf5_s_all() }
+    static var nativeDouble: ObjectID { locked { chdf5_native_double() } }
+    static var nativeInt64: ObjectID { locked { chdf5_native_int64() } }
+    static var nativeUInt64: ObjectID { locked { chdf5_native_uint64() } }
+    static var nativeInt32: ObjectID { locked { chdf5_native_int32() } }
+    static var nativeUInt8: ObjectID { locked { chdf5_native_uint8() } }
+    static var defaultList: ObjectID { locked { chdf5_p_default() } }
+    static var allOfSpace: ObjectID { locked { chdf5_s_all() } }
+}
+
+/// A recursive pthread mutex that lives as long as the process.
+final class RecursiveLock: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        var attributes = pthread_mutexattr_t()
+        pthread_mutexattr_init(&attributes)
+        pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_RECURSIVE))
+        pthread_mutex_init(mutex, &attributes)
+        pthread_mutexattr_destroy(&attributes)
+    }
+
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
 }

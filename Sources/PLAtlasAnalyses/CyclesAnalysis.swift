@@ -6,8 +6,22 @@ import PLAtlasIO
 /// and their one check, the search over the run's ranks, `/cycles`, the JSON and the summary.
 public struct CyclesAnalysis: Analysis {
     public var options: CycleSearchOptions
+    /// How messages name the options (the core's errors speak of the search itself).
+    public var naming: OptionNaming
 
-    public init(options: CycleSearchOptions) { self.options = options }
+    public init(options: CycleSearchOptions, naming: OptionNaming = .spec) {
+        self.options = options
+        self.naming = naming
+    }
+
+    /// A refused search in the words of the front door: which option to change.
+    public static func message(_ error: CycleSearchError, naming: OptionNaming) -> String {
+        switch error {
+        case .invalidOrder: error.description
+        case .exhaustiveTooLarge: error.description + " (\(naming("exhaustive_limit")), \(naming("max_order")))"
+        case .exhaustiveNeedsAllCells: error.description
+        }
+    }
 
     /// The checks that need no model, naming keys as `naming` renders them.
     public static func check(_ o: CycleSearchOptions, naming: OptionNaming) throws(OptionValueError) {
@@ -46,7 +60,7 @@ public struct CyclesAnalysis: Analysis {
             o.autoExhaustiveLimit = try table.int("exact_below") ?? o.autoExhaustiveLimit
             o.marginalTolerance = try table.double("marginal_tolerance") ?? o.marginalTolerance
             try table.checking { naming throws(OptionValueError) in try check(o, naming: naming) }
-            return CyclesAnalysis(options: o)
+            return CyclesAnalysis(options: o, naming: .table("cycles"))
         })
 
     public var cycleSearchOrder: Int? { options.maxOrder }
@@ -62,14 +76,14 @@ public struct CyclesAnalysis: Analysis {
         do {
             search = try CycleSearch(model: context.model, options: options, log: context.log)
         } catch {
-            throw AnalysisInputError(error.description)
+            throw InputError(error.description)
         }
         let started = ContinuousClock.now
         do {
             let result = try search.run(collective: context.collective)
             return Result(search: result, seconds: CycleSearch.seconds(since: started), hiddenCount: search.form.hiddenCount)
         } catch let error as CycleSearchError {
-            throw AnalysisInputError(error.description)
+            throw InputError(Self.message(error, naming: naming))
         }
     }
 

@@ -179,13 +179,13 @@ public struct FTLEAnalysis: Analysis {
     public func compute(_ context: AnalysisRunContext) throws -> Result {
         let (model, collective, log) = (context.model, context.collective, context.log)
         let plane: FTLEPlane
-        do { plane = try self.plane(for: model) } catch { throw AnalysisInputError(error.description) }
+        do { plane = try self.plane(for: model) } catch { throw InputError(error.description) }
         let settings = FTLEOptions(steps: options.steps, direction: options.backward ? .backward : .forward)
         let field: FTLEField
         do {
             field = try ftleField(form: model.shallowForm(), plane: plane, options: settings, sharing: collective)
         } catch let error as FTLEInputError {
-            throw AnalysisInputError(error.description)
+            throw InputError(error.description)
         }
         let s = field.statistics
         log(String(format: "ftle: %d x %d grid, T = %d, %@, on %d rank(s) in %.3f s (%d averaged, %d diverged)", options.grid, options.grid,

@@ -172,38 +172,38 @@ public struct ReduceAnalysis: Analysis {
     }
 
     /// The reduction, the slow manifold built over the run's ranks, the track shared over them. Bad input found on the way (an object that is not stable, d beyond
-    /// the stable eigenspace) throws `AnalysisInputError` on every rank alike.
+    /// the stable eigenspace) throws `InputError` on every rank alike.
     public func compute(_ context: AnalysisRunContext) throws -> Result {
         let (model, collective, log) = (context.model, context.collective, context.log)
-        do { try check(model: model) } catch { throw AnalysisInputError(error.description) }
+        do { try check(model: model) } catch { throw InputError(error.description) }
         let started = ContinuousClock.now
         let form = model.shallowForm(), m = model.dimension
         var search = CycleSearchOptions(maxOrder: options.maxOrder)
         search.seed = options.seed
         let cycles: [Cycle]
         do { cycles = try CycleSearch(model: model, options: search, log: log).run(collective: collective).cycles } catch {
-            throw AnalysisInputError("\(error)")
+            throw InputError("\(error)")
         }
         let key = options.fixedPoint != nil ? "fixed_point" : "saddle", i = options.index
         guard i < cycles.count else {
-            throw AnalysisInputError("\(naming(key)) \(i) is out of range: the search found \(cycles.count) cycle\(cycles.count == 1 ? "" : "s") (0..\(max(cycles.count - 1, 0)))")
+            throw InputError("\(naming(key)) \(i) is out of range: the search found \(cycles.count) cycle\(cycles.count == 1 ? "" : "s") (0..\(max(cycles.count - 1, 0)))")
         }
         let object = cycles[i]
         let what = object.order == 1 ? "fixed point \(i)" : "cycle \(i) (order \(object.order))"
         if options.fixedPoint != nil {
             guard object.stability == .stable else {
-                throw AnalysisInputError("\(naming("fixed_point")) \(i): \(what) is \(object.stability.rawValue), not stable; the slow manifold of a saddle is its unstable manifold (\(naming("saddle")) \(i))")
+                throw InputError("\(naming("fixed_point")) \(i): \(what) is \(object.stability.rawValue), not stable; the slow manifold of a saddle is its unstable manifold (\(naming("saddle")) \(i))")
             }
         } else {
-            guard object.stability == .saddle else { throw AnalysisInputError("\(naming("saddle")) \(i): \(what) is \(object.stability.rawValue), not a saddle") }
+            guard object.stability == .saddle else { throw InputError("\(naming("saddle")) \(i): \(what) is \(object.stability.rawValue), not a saddle") }
             guard options.dim <= object.unstableDimension else {
-                throw AnalysisInputError("\(naming("dim")) \(options.dim) is larger than the unstable eigenspace of \(what) (dimension \(object.unstableDimension))")
+                throw InputError("\(naming("dim")) \(options.dim) is larger than the unstable eigenspace of \(what) (dimension \(object.unstableDimension))")
             }
         }
         let box: Box
         if let text = options.bounds {
             box = SaddleSetup.parseBounds(text, dimension: m)!
-            guard object.points.allSatisfy({ box.contains($0) }) else { throw AnalysisInputError("\(naming("bounds")) \(text) excludes \(what)") }
+            guard object.points.allSatisfy({ box.contains($0) }) else { throw InputError("\(naming("bounds")) \(text) excludes \(what)") }
         } else {
             box = Box.fromTrajectories(Box.around(object.points + cycles.flatMap(\.points)), form: form, seed: options.seed)
         }
@@ -214,7 +214,7 @@ public struct ReduceAnalysis: Analysis {
         do {
             reduced = try Reduction.reduce(form: form, cycle: object, options: reduction, fixedPoints: cycles.filter { $0.order == 1 })
         } catch {
-            throw AnalysisInputError("\(naming("dim")) \(options.dim) at \(what): \(error.description)")
+            throw InputError("\(naming("dim")) \(options.dim) at \(what): \(error.description)")
         }
         // The SSM as a set: every preimage branch (or every image), with coverage.
         var manifoldOptions = ManifoldOptions(kind: .stable, bounds: box)
@@ -222,7 +222,7 @@ public struct ReduceAnalysis: Analysis {
         manifoldOptions.seed = options.seed
         let builder: ManifoldBuilder
         do { builder = try ManifoldBuilder(form: form, slow: reduced.subspace, options: manifoldOptions) } catch {
-            throw AnalysisInputError("the slow manifold of \(what): \(error.description)")
+            throw InputError("the slow manifold of \(what): \(error.description)")
         }
         var building = context
         building.distribution.deltaSigma = nil

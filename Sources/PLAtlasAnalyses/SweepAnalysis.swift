@@ -209,7 +209,7 @@ public struct SweepAnalysis: AnalysisConfiguration {
         do {
             sweep = try self.sweep(of: context.model)
         } catch {
-            throw AnalysisInputError(error.description)
+            throw InputError(error.description)
         }
         let started = ContinuousClock.now
         var completed: [SweepPoint] = []
@@ -219,7 +219,7 @@ public struct SweepAnalysis: AnalysisConfiguration {
                 writer = try SweepGroup.resume(in: root, name: group, sweep: sweep, specs: specs, communicator: context.communicator,
                                                source: "checkpoint '\(checkpoint)': /\(group)", reopenComplete: true, completed: &completed)
             } catch let error as SweepInputError {
-                throw AnalysisInputError(error.description)
+                throw InputError(error.description)
             }
             context.log("/\(group): continuing from \(checkpoint): \(completed.count) of \(sweep.grid.count) points already done")
         } else {

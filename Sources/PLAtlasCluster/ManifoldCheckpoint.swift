@@ -63,18 +63,18 @@ public struct ManifoldCheckpointFile {
 
     /// Restores the state saved in a checkpoint (written with any number of ranks).
     public func resume(_ construction: inout ManifoldConstruction) throws {
-        guard FileManager.default.fileExists(atPath: path) else { throw AnalysisInputError("--resume: no such file '\(path)'") }
+        guard FileManager.default.fileExists(atPath: path) else { throw InputError("--resume: no such file '\(path)'") }
         let file: File
-        do { file = try File.open(path) } catch { throw AnalysisInputError("--resume: '\(path)' is not a readable HDF5 file: \(error)") }
+        do { file = try File.open(path) } catch { throw InputError("--resume: '\(path)' is not a readable HDF5 file: \(error)") }
         let g: Group
-        do { g = try file.root.openGroup("checkpoint") } catch { throw AnalysisInputError("--resume: '\(path)' is not a manifold checkpoint (no /checkpoint group)") }
+        do { g = try file.root.openGroup("checkpoint") } catch { throw InputError("--resume: '\(path)' is not a manifold checkpoint (no /checkpoint group)") }
         guard (try? g.attributeString("format")) == Self.format, (try? g.attributeInt("format_version")) == Self.version else {
-            throw AnalysisInputError("--resume: '\(path)' is not a manifold checkpoint of this version")
+            throw InputError("--resume: '\(path)' is not a manifold checkpoint of this version")
         }
         let keys = try g.readStrings("fingerprint_keys"), values = try g.readStrings("fingerprint_values")
         let saved = Dictionary(zip(keys, values), uniquingKeysWith: { a, _ in a })
         for (key, value) in construction.runFingerprint where saved[key] != value {
-            throw AnalysisInputError("--resume: '\(path)' was written for a different run: \(key) is \(saved[key] ?? "missing") there, \(value) here")
+            throw InputError("--resume: '\(path)' was written for a different run: \(key) is \(saved[key] ?? "missing") there, \(value) here")
         }
         let table = try g.readDataset("state", as: Int64.self).0
         let seconds = try g.readDoubles("seconds").values
@@ -94,7 +94,7 @@ public struct ManifoldCheckpointFile {
             let line = try construction.restore(table: table, seconds: seconds, segments: segments, name: path)
             log(line)
         } catch let e as ManifoldConstruction.CheckpointError {
-            throw AnalysisInputError("--resume: \(e.description)")
+            throw InputError("--resume: \(e.description)")
         }
     }
 }

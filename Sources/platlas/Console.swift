@@ -6,12 +6,6 @@ import PLAtlasCore
 import PLAtlasAnalyses
 import PLAtlasIO
 
-/// Bad input discovered while running (after parsing): reported as one line, exit code 2.
-struct InputError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// Where the command line writes: results to stdout, everything else to stderr.
 enum Console {
     static func error(_ message: String) {
@@ -42,7 +36,7 @@ enum Console {
         switch error {
         case let e as ModelError: Console.error(e.description); flushAndExit(2)
         case let e as InputError: Console.error(e.description); flushAndExit(2)
-        case let e as AnalysisInputError: Console.error(e.description); flushAndExit(2)
+        case let e as InputError: Console.error(e.description); flushAndExit(2)
         case let e as OutputWriteError: Console.error(e.description); flushAndExit(1)
         default:
             let code = Platlas.exitCode(for: error)

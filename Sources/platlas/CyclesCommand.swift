@@ -102,7 +102,7 @@ struct CyclesCommand: ParsableCommand, PreparedCommand, DistributedCommand {
 
     func compute(world: Communicator, log: Log) throws {
         let model = loaded!
-        let (result, outcome) = try AnalysisCommand.run(CyclesAnalysis(options: options), group: "cycles",
+        let (result, outcome) = try AnalysisCommand.run(CyclesAnalysis(options: options, naming: .commandLine), group: "cycles",
                                                         context: AnalysisRunContext(model: model, world: world, log: log),
                                                         output: output.output, models: [model])
         guard world.isRoot else { return }

@@ -188,9 +188,9 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
                 log("\(position) done: \(outcome.summary)")
                 outcomes.append((analysis, outcome.summary, outcome.json, seconds))
             }
-        } catch let error as AnalysisInputError {
+        } catch let error as InputError {
             file.abandon()
-            throw InputError(error.description)
+            throw error
         } catch {
             // Keep the checkpoint: `--resume` continues it once the cause is fixed (unless a
             // write was refused: a full disk may have left it inconsistent).

@@ -51,9 +51,6 @@ if let distributed = command as? DistributedCommand {
             // Raised identically on every rank (they share the inputs), so no rank is left waiting.
             if world.isRoot { Console.error(error.description) }
             status = 2
-        } catch let error as AnalysisInputError {
-            if world.isRoot { Console.error(error.description) }
-            status = 2
         } catch let error as OutputWriteError where world.size == 1 {
             // A full disk: the temporary file is gone; one line, exit code 1. (With several
             // ranks the failure may be one rank's alone: withMPI aborts the job.)

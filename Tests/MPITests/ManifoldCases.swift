@@ -28,7 +28,7 @@ enum ManifoldCaseModels {
         let form = model.shallowForm()
         let cycles = try CycleSearch(model: model, options: CycleSearchOptions(maxOrder: 1)).run().cycles
         guard let saddle = cycles.first(where: { $0.stability == .saddle && $0.unstableDimension == unstableDimension }) else {
-            throw AnalysisInputError("\(path): no saddle with unstable dimension \(unstableDimension)")
+            throw InputError("\(path): no saddle with unstable dimension \(unstableDimension)")
         }
         var s = setup()
         s.maxIterations = iterations

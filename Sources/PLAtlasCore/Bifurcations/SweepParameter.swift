@@ -38,7 +38,7 @@ public enum SweepTarget: Sendable, Equatable {
         if text.hasSuffix("+u") {
             let name = String(text.dropLast(2))
             let p = try parameter(name)
-            guard let direction else { throw SweepInputError("'\(spec)' needs a direction vector (--direction FILE)") }
+            guard let direction else { throw SweepInputError("'\(spec)' needs a direction vector u") }
             guard direction.count == p.values.count else {
                 throw SweepInputError("the direction for '\(spec)' has \(direction.count) values, \(name) has \(p.values.count)")
             }

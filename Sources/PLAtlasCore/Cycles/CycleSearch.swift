@@ -47,9 +47,9 @@ public enum CycleSearchError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .invalidOrder(let s): return s
         case .exhaustiveTooLarge(let n, let limit):
-            return "exhaustive search would evaluate \(Self.format(n)) region sequences, more than the limit of \(limit); raise --exhaustive-limit or lower --max-order"
+            return "exhaustive search would evaluate \(Self.format(n)) region sequences, more than the limit of \(limit) sequences; raise the exhaustive limit or lower the highest order"
         case .exhaustiveNeedsAllCells(let found, let expected):
-            return "exhaustive search needs every linear region, but the cell survey found \(found) of \(Self.format(expected)); the model's hyperplanes may not be in general position (raise --cell-survey-lines)"
+            return "exhaustive search needs every linear region, but the cell survey found \(found) of \(Self.format(expected)); the model's hyperplanes may not be in general position (survey more lines)"
         }
     }
 

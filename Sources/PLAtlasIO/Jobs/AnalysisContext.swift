@@ -58,12 +58,6 @@ public struct AnalysisOutcome: Sendable {
     }
 }
 
-/// Bad input that shows only when an analysis starts (every rank finds it alike): exit code 2.
-public struct AnalysisInputError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// One analysis of a spec, its options checked.
 public protocol AnalysisConfiguration: Sendable {
     /// Models the analysis brings itself instead of analysing the spec's model (a stack

@@ -65,7 +65,7 @@ struct ReferenceModelTests {
             Issue.record("expected a refusal")
         } catch let error as CycleSearchError {
             #expect(error.description.hasPrefix("exhaustive search would evaluate"))
-            #expect(error.description.contains("--exhaustive-limit"))
+            #expect(error.description.contains("raise the exhaustive limit") && !error.description.contains("--"), "the core names no option")
         }
         options.maxOrder = 1
         #expect(try CycleSearch(model: model, options: options).run().statistics[0].candidatesEvaluated == 4096)
