@@ -259,8 +259,8 @@ struct JobsSweepTests {
              "spec.toml:5: 'direction' in [[sweep]] must be an array of numbers"),
             (head + "param = \"h+u\"\nrange = \"0:1:3\"\ndirection = \"nofile.txt\"\nmax_order = 2\n", "spec.toml:5: 'direction': cannot read"),
             (head + grid + "direction = [1, 0]\n", "spec.toml:6: 'direction' is for a parameter of the form NAME+u, not 'A[0]'"),
-            (head + grid + "flush_interval = 0\n", "spec.toml:6: 'flush_interval' must be a positive number of seconds"),
-            (head + grid + "refine = -1\n", "spec.toml:6: 'refine' must be a positive tolerance"),
+            (head + grid + "flush_interval = 0\n", "spec.toml:6: 'flush_interval' in [[sweep]] must be a positive number of seconds"),
+            (head + grid + "refine = -1\n", "spec.toml:6: 'refine' in [[sweep]] must be a positive tolerance"),
             (head + grid + "block_size = 0\n", "spec.toml:6: 'block_size' in [[sweep]] must be at least 1"),
             (head + "param = \"A[0]\"\nrange = \"0:1:3\"\n", "spec.toml:2: [[sweep]] needs 'max_order'"),
         ]
