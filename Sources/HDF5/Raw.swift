@@ -1,6 +1,7 @@
 // The only file that calls the HDF5 C API. Each function is a thin, typed wrapper over one or a
 // few `H5*` calls: it turns a negative return value into an `HDF5Error` carrying the library's
-// error stack and otherwise adds no policy. The public types build on these.
+// error stack and otherwise adds no policy. The public types build on these. Over 400 lines on
+// purpose: one place holds every C call and the lock that serialises them.
 import CHDF5
 import CMPI
 #if canImport(Glibc)

@@ -4,6 +4,9 @@ import HDF5
 import PLAtlasCore
 import PLAtlasIO
 
+// Over 400 lines on purpose: one analysis, whose options, computation, two HDF5 groups and JSON
+// document must stay side by side for the two front doors to agree.
+
 /// The reduced model of `platlas reduce` and `[[reduce]]` (docs/reduce.md): its options, their
 /// validation, the computation (the cycle search and the slow manifold over the run's ranks,
 /// the parameter track shared over them), the HDF5 groups (`/manifolds/cycleI-slow` with kind

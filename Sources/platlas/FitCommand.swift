@@ -230,7 +230,7 @@ struct FitCommand: ParsableCommand, PreparedCommand {
                 throw InputError(error.description)
             }
         } else if let path = data {
-            let (trajectories, fileDt) = try Self.readTrajectories(path)
+            let (trajectories, fileDt) = try TrajectoryFile.read(path)
             guard let step = dt ?? fileDt else {
                 throw InputError("\(path): no 'dt' attribute on the datasets or the root; give --dt")
             }
@@ -249,51 +249,6 @@ struct FitCommand: ParsableCommand, PreparedCommand {
                                      "the least-squares design of \(pairs) state pairs and \(features) \(omp ? "pool features" : "hidden units") (pairs x (M + 1 + features) numbers)")
         } catch {
             throw InputError(error.description)
-        }
-    }
-
-    /// Every 2-D dataset at the root of `path` (sorted by name) and the dt attribute.
-    static func readTrajectories(_ path: String) throws -> ([[[Double]]], Double?) {
-        guard FileManager.default.fileExists(atPath: path) else { throw InputError("\(path): no such file") }
-        guard File.isHDF5(path) else { throw InputError("\(path): not an HDF5 file") }
-        do {
-            let file = try File.open(path)
-            let root = file.root
-            var dt: Double? = root.hasAttribute("dt") ? try root.attributeDouble("dt") : nil
-            var trajectories: [[[Double]]] = []
-            var width: Int?
-            var total = 0.0
-            for name in try root.childNames() where root.isDataset(name) {
-                // The shape first: nothing is read before it is checked.
-                let dataset = try root.openDataset(name)
-                let shape = try dataset.extent().shape
-                if dt == nil, dataset.hasAttribute("dt") { dt = try dataset.attributeDouble("dt") }
-                try dataset.close()
-                guard shape.count == 2, shape[0] >= 2, shape[1] >= 1 else {
-                    throw InputError("\(path): dataset '\(name)': wrong shape: expected T x M with T >= 2, found \(shape.map(String.init).joined(separator: "x"))")
-                }
-                if let width, width != shape[1] {
-                    throw InputError("\(path): dataset '\(name)': wrong shape: \(shape[1]) columns, earlier datasets have \(width)")
-                }
-                total += Limits.product(shape)
-                do {
-                    try Limits.current.check(shape[1], .dimension, "dataset '\(name)': the state dimension M")
-                    try Limits.current.check(total, .values, "the number of values in the datasets up to '\(name)'")
-                } catch {
-                    throw InputError("\(path): \(error.description)")
-                }
-                let values = try root.readDoubles(name).values
-                width = shape[1]
-                if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                    throw InputError("\(path): dataset '\(name)': \(values[bad].isNaN ? "NaN" : "infinite value") at [\(bad / shape[1]), \(bad % shape[1])]")
-                }
-                trajectories.append((0..<shape[0]).map { Array(values[($0 * shape[1])..<(($0 + 1) * shape[1])]) })
-            }
-            try file.close()
-            guard !trajectories.isEmpty else { throw InputError("\(path): no datasets at the root (expected T x M trajectories)") }
-            return (trajectories, dt)
-        } catch let error as HDF5Error {
-            throw InputError("\(path): \(error.description)")
         }
     }
 
@@ -358,19 +313,8 @@ struct FitCommand: ParsableCommand, PreparedCommand {
     }
 
     func document(_ report: FitReport, data: TransitionData, counts: SampleCounts?, totalSeconds: Double) -> JSONOutput {
-        func error(_ e: OneStepError) -> JSONOutput {
-            .object([("rmse", .number(e.rmse)), ("relative", .number(e.relative)), ("pairs", .integer(e.pairs))])
-        }
-        func signs(_ r: VisitedDeterminantReport) -> [(String, JSONOutput)] {
-            [("regions_visited", .integer(r.regionsVisited)), ("det_positive", .integer(r.positive)),
-             ("det_negative", .integer(r.negative)), ("det_zero", .integer(r.zero)),
-             ("smallest_det", .number(r.smallestDeterminant)), ("all_positive", .bool(r.allPositive))]
-        }
-        var invertibility = signs(report.invertibility)
-        if let refit = report.invertibleRefit {
-            invertibility += [("refit_rounds", .integer(refit.rounds)), ("penalised_regions", .integer(refit.penalisedRegions)),
-                              ("before_refit", .object(signs(refit.before)))]
-        }
+        let error = FitOutput.errorJSON
+        let invertibility = FitOutput.invertibilityJSON(report)
         var fields: [(String, JSONOutput)] = [
             ("system", system.map { .string($0) } ?? .null),
             ("data", data.dimension > 0 ? (self.data.map { .string($0) } ?? .null) : .null),
@@ -396,44 +340,8 @@ struct FitCommand: ParsableCommand, PreparedCommand {
             ("train_error", error(report.trainError)),
             ("heldout_error", error(report.heldOutError)),
         ]
-        if let lh = report.longHorizon {
-            let points: [JSONOutput] = lh.fixedPoints.enumerated().map { i, c in
-                var entry: [(String, JSONOutput)] = [("point", .numbers(c.points[0])), ("stability", .string(c.stability.rawValue)),
-                                                     ("unstable_dimension", .integer(c.unstableDimension))]
-                if let topology = report.topology {
-                    entry.append(("inside_region", .bool(!topology.outside.contains(i))))
-                }
-                if let near = lh.nearestTrue[i] {
-                    entry += [("nearest_true", .numbers(lh.trueEquilibria[near.index].point)), ("distance", .number(near.distance))]
-                }
-                return .object(entry)
-            }
-            func attractors(_ list: [AttractorSummary]) -> JSONOutput {
-                .array(list.map { a in
-                    .object([("kind", .string(a.kind.rawValue)), ("centre", .numbers(a.centre)),
-                             ("largest_lyapunov_exponent", .number(a.largestExponent)), ("orbits", .integer(a.orbits))])
-                })
-            }
-            var long: [(String, JSONOutput)] = [
-                ("fixed_points", .array(points)),
-                ("stable_fixed_points", .integer(lh.fixedPoints.filter { $0.stability == .stable }.count)),
-                ("attractors", attractors(lh.attractors)),
-            ]
-            if let truth = lh.trueAttractors {
-                long += [
-                    ("true_fixed_points", .array(lh.trueEquilibria.map {
-                        .object([("point", .numbers($0.point)), ("stable", .bool($0.isStable)),
-                                 ("unstable_dimension", .integer($0.unstableDimension))])
-                    })),
-                    ("true_attractors", attractors(truth)),
-                    ("reproduces_attractors", lh.reproducesAttractors.map { .bool($0) } ?? .null),
-                ]
-            }
-            fields.append(("long_horizon", .object(long)))
-        } else {
-            fields.append(("long_horizon", .null))
-        }
-        fields.append(("topology", report.topology.map { topologyDocument($0, report.longHorizon!) } ?? .null))
+        fields.append(("long_horizon", report.longHorizon.map { FitOutput.longHorizonJSON($0, topology: report.topology) } ?? .null))
+        fields.append(("topology", report.topology.map { FitOutput.topologyJSON($0, report.longHorizon!, format: fmt) } ?? .null))
         fields.append(("invertibility", .object(invertibility)))
         if let pursuit = report.pursuit {
             fields.append(("omp", .array(pursuit.steps.map {
@@ -448,32 +356,6 @@ struct FitCommand: ParsableCommand, PreparedCommand {
         fields.append(("seconds", .number(report.seconds)))
         fields.append(("total_seconds", .number(totalSeconds)))
         return .object(fields)
-    }
-
-    /// The comparison with the true system: every true equilibrium inside the region with the
-    /// fitted fixed point matched to it, the spurious fixed points inside, those outside.
-    func topologyDocument(_ t: TopologyComparison, _ lh: LongHorizonReport) -> JSONOutput {
-        func fixedPoint(_ i: Int) -> JSONOutput {
-            .object([("point", .numbers(lh.fixedPoints[i].points[0])), ("unstable_dimension", .integer(lh.fixedPoints[i].unstableDimension))])
-        }
-        let matches: [JSONOutput] = t.matches.map { m in
-            .object([("true_point", .numbers(lh.trueEquilibria[m.trueIndex].point)),
-                     ("true_unstable_dimension", .integer(m.trueUnstableDimension)),
-                     ("point", m.fittedIndex.map { .numbers(lh.fixedPoints[$0].points[0]) } ?? .null),
-                     ("unstable_dimension", m.fittedUnstableDimension.map { .integer($0) } ?? .null),
-                     ("distance", m.distance.map { .number($0) } ?? .null),
-                     ("agrees", .bool(m.agrees))])
-        }
-        return .object([
-            ("agrees", .bool(t.agrees)),
-            ("tolerance", .number(t.tolerance)),
-            ("largest_fixed_point_error", t.largestMatchedDistance.map { .number($0) } ?? .null),
-            ("equilibria", .array(matches)),
-            ("spurious", .array(t.spurious.map(fixedPoint))),
-            ("outside", .array(t.outside.map(fixedPoint))),
-            ("attractors_agree", .bool(t.attractorsAgree)),
-            ("differences", .array(t.differences.map { .string($0.describe(fmt)) })),
-        ])
     }
 
     func summary(_ report: FitReport, data: TransitionData) -> String {

@@ -1,5 +1,8 @@
 import LinearAlgebra
 
+// Over 400 lines on purpose: one class, the hot loop of every cycle search, whose buffers and
+// region cache are shared by all its methods; split, they would have to be exposed.
+
 /// The inner loop of every cycle search: for a region sequence d_0..d_{k-1}, the candidate
 /// z = (I - P)^-1 q of F^k restricted to those regions, and the regions its orbit really visits.
 ///

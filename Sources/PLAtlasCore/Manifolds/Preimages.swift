@@ -1,5 +1,8 @@
 import LinearAlgebra
 
+// Over 400 lines on purpose: one algorithm (the branch and bound and its interval bounds), whose
+// reduction, pruning and leaf solves share their state and read as one argument.
+
 /// Every preimage of a point under a piecewise-affine map, inside a box: all x in the box with
 /// F(x) = y, one per region d whose affine inverse x = J_d^-1 (y - c_d) lies in d (science.md
 /// section 3). Exact, not a bounded search: a branch and bound over the hidden units that only
