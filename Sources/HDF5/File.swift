@@ -103,6 +103,12 @@ public struct File: ~Copyable {
     /// Whether the file was opened with the MPI-IO driver.
     public var isParallel: Bool { context.isParallel }
 
+    /// The MPI-IO hints the file was opened with (`MPIIOHints`), in key order; empty for a
+    /// serial file.
+    public func mpiIOHints() throws(HDF5Error) -> [(key: String, value: String)] {
+        context.isParallel ? try H5.mpiIOHints(ofFile: id) : []
+    }
+
     /// The file's name as it was opened. `H5Fget_name`
     public var path: String { H5.fileName(id) }
 

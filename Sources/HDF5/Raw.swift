@@ -170,16 +170,59 @@ enum H5 {
 
     // MARK: Property lists
 
-    /// A file access list that closes every object of the file with it (`H5F_CLOSE_STRONG`)
-    /// and, given a communicator, uses the MPI-IO driver.
-    /// `H5Pcreate(H5P_FILE_ACCESS)`, `H5Pset_fclose_degree`, `H5Pset_fapl_mpio`
+    /// The MPI-IO hints the open parallel file `id` was given (key, value), in key order; empty
+    /// for a serial file. `H5Fget_access_plist`, `H5Pget_fapl_mpio`, `MPI_Info_get_nkeys`,
+    /// `MPI_Info_get_nthkey`, `MPI_Info_get`, `MPI_Info_free`, `MPI_Comm_free`
+    static func mpiIOHints(ofFile id: ObjectID) throws(HDF5Error) -> [(key: String, value: String)] {
+        lock.lock(); defer { lock.unlock() }
+        let list = try checkID(H5Fget_access_plist(id), "H5Fget_access_plist")
+        defer { closePropertyList(list) }
+        var communicator = cmpi_comm_null()
+        var info = cmpi_info_null()
+        try check(H5Pget_fapl_mpio(list, &communicator, &info), "H5Pget_fapl_mpio")
+        defer {
+            if communicator != cmpi_comm_null() { MPI_Comm_free(&communicator) }
+            if info != cmpi_info_null() { MPI_Info_free(&info) }
+        }
+        guard info != cmpi_info_null() else { return [] }
+        var count: Int32 = 0
+        MPI_Info_get_nkeys(info, &count)
+        var hints: [(key: String, value: String)] = []
+        for k in 0..<count {
+            var key = [CChar](repeating: 0, count: 256)
+            var value = [CChar](repeating: 0, count: 1025)
+            var found: Int32 = 0
+            MPI_Info_get_nthkey(info, k, &key)
+            MPI_Info_get(info, key, Int32(value.count - 1), &value, &found)
+            if found != 0 { hints.append((string(fromNulTerminated: key), string(fromNulTerminated: value))) }
+        }
+        return hints.sorted { $0.key < $1.key }
+    }
+
+
+    /// The MPI-IO hints of parallel files (`MPIIOHints`); one writer at a time, under `lock`.
+    nonisolated(unsafe) static var mpiIOHints: [(key: String, value: String)] = []
+
+    /// A file access list that closes every object of the file with it (`H5F_CLOSE_STRONG`),
+    /// locks files where the file system allows it and goes on without a lock where it does not
+    /// (Lustre and NFS mounts without `flock`), and, given a communicator, uses the MPI-IO
+    /// driver with `mpiIOHints`. `H5Pcreate(H5P_FILE_ACCESS)`, `H5Pset_fclose_degree`,
+    /// `H5Pset_file_locking(1, 1)`, `MPI_Info_create`, `MPI_Info_set`, `H5Pset_fapl_mpio`,
+    /// `MPI_Info_free`
     static func fileAccessList(communicator: MPI_Comm?) throws(HDF5Error) -> ObjectID {
         lock.lock(); defer { lock.unlock() }
         let list = try checkID(H5Pcreate(chdf5_p_file_access()), "H5Pcreate")
         do {
             try check(H5Pset_fclose_degree(list, H5F_CLOSE_STRONG), "H5Pset_fclose_degree")
+            try check(H5Pset_file_locking(list, true, true), "H5Pset_file_locking")
             if let communicator {
-                try check(H5Pset_fapl_mpio(list, communicator, cmpi_info_null()), "H5Pset_fapl_mpio")
+                var info = cmpi_info_null()
+                if !mpiIOHints.isEmpty {
+                    MPI_Info_create(&info)
+                    for (key, value) in mpiIOHints { MPI_Info_set(info, key, value) }
+                }
+                defer { if !mpiIOHints.isEmpty { MPI_Info_free(&info) } }
+                try check(H5Pset_fapl_mpio(list, communicator, info), "H5Pset_fapl_mpio")
             }
         } catch {
             closePropertyList(list)

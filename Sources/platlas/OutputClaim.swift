@@ -2,12 +2,15 @@ import Foundation
 import MPI
 import PLAtlasCore
 import PLAtlasAnalyses
+import PLAtlasCluster
 import PLAtlasIO
 
 /// The files a command run writes, claimed before it touches any of them (docs/cluster.md,
 /// "One run per output"): rank 0 locks them (`OutputLock`, `OUT.lock` beside each) and
 /// removes the temporary files of earlier runs of them that were killed; a file another run is
-/// writing refuses the run with exit code 2 on every rank, before anything is written.
+/// writing refuses the run with exit code 2 on every rank, before anything is written. So does
+/// a directory that some rank cannot see (`SharedStorage`: node-local storage in a job over
+/// several nodes).
 enum OutputClaim {
     /// Claims `outputs` (nil entries ignored) for `body` and releases them after it, also when
     /// it throws. With a communicator of several ranks, rank 0 claims and tells the others.
@@ -29,6 +32,7 @@ enum OutputClaim {
         }
         if let refusal { throw InputError(refusal) }
         defer { lock?.release() }
+        if let world { try SharedStorage.requireShared(paths, world: world) }
         if let lock {
             FaultInjection.outputsClaimed()
             for (output, reason) in lock.unlocked {

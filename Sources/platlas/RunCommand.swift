@@ -135,6 +135,9 @@ struct RunCommand: ParsableCommand, PreparedCommand, DistributedCommand {
 
     func run(world: Communicator) throws {
         let log = Console.rankLog(world)
+        // The spec's MPI-IO hints, with those of PLATLAS_MPIIO_HINTS taking precedence.
+        let fromEnvironment = MPIIOHints.current
+        MPIIOHints.current = spec!.mpiIOHints.filter { hint in !fromEnvironment.contains { $0.key == hint.key } } + fromEnvironment
         try OutputClaim.whileWriting([outputPath], world: world, log: log) { try compute(world: world, log: log) }
     }
 

@@ -28,6 +28,17 @@ do {
 ReadLimit.elements = Limits.current[.values]
 ReadLimit.advice = "set \(Limits.Kind.values.variable) to raise it"
 
+// MPI-IO hints for parallel files from the environment (a job spec adds its own `mpiio_hints`;
+// docs/cluster.md, "MPI-IO hints").
+if let text = ProcessInfo.processInfo.environment["PLATLAS_MPIIO_HINTS"] {
+    let (hints, problem) = MPIIOHints.parse(text)
+    if let problem {
+        Console.error("PLATLAS_MPIIO_HINTS: \(problem) (expected key=value,key=value, e.g. romio_cb_write=enable,striping_factor=8)")
+        Console.flushAndExit(2)
+    }
+    MPIIOHints.current = hints
+}
+
 let command: ParsableCommand
 do {
     var parsed = try Platlas.parseAsRoot()

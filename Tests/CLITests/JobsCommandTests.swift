@@ -110,6 +110,9 @@ struct JobsCommandTests {
             (model + "[[intersections]]\nsaddle = 0\nbounds = \"3:1\"\n", "spec.toml:4: 'bounds' must be lo:hi"),
             (model + "[[cycles]]\nmax_order = 3\n[[lyapunov]]\nsteps = 1\n", "spec.toml:4: unknown analysis 'lyapunov'"),
             (model + "colour = 3\n[[cycles]]\nmax_order = 3\n", "spec.toml:2: unknown key 'colour'"),
+            (model + "mpiio_hints = \"striping_factor\"\n[[cycles]]\nmax_order = 3\n", "spec.toml:2: 'mpiio_hints': 'striping_factor' is not key=value"),
+            (model + "mpiio_hints = 4\n[[cycles]]\nmax_order = 3\n", "spec.toml:2: 'mpiio_hints' must be a table of MPI-IO hints"),
+            (model + "mpiio_hints = { cb = [1] }\n[[cycles]]\nmax_order = 3\n", "spec.toml:2: 'mpiio_hints.cb' must be a text"),
             ("model = \"nothere.json\"\n[[cycles]]\nmax_order = 3\n", "spec.toml:1: model: "),
             (model + "[[cycles]]\nmax_order = \"x\"\n", "spec.toml:3: 'max_order' in [[cycles]] must be an integer"),
             (model + "[[cycles]]\nmax_order = 0\n", "spec.toml:3: 'max_order' in [[cycles]] must be at least 1"),
@@ -134,6 +137,26 @@ struct JobsCommandTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let badModel = try CLI.run(["run", spec, "--model", dir + "/none.json"])
         #expect(badModel.status == 2 && badModel.stderr.contains("--model: "), "\(badModel.stderr)")
+    }
+
+    /// MPI-IO hints from the spec (a table or key=value text) and from PLATLAS_MPIIO_HINTS
+    /// leave a one-process result as it is; a malformed variable is one line and exit 2.
+    @Test func mpiIOHintsAreTakenAndChecked() throws {
+        let plain = "model = \"model.json\"\n[[cycles]]\nmax_order = 3\n"
+        let (dir, spec) = try setUp(plain)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let reference = try CLI.run(["run", spec, "--output", dir + "/plain.h5", "--json"])
+        #expect(reference.status == 0, "\(reference.stderr)")
+        for hints in ["mpiio_hints = { romio_cb_write = \"enable\", striping_factor = 4 }\n", "mpiio_hints = \"cb_nodes=1, romio_ds_write=disable\"\n"] {
+            try (hints + plain).write(toFile: spec, atomically: true, encoding: .utf8)
+            let hinted = try CLI.run(["run", spec, "--output", dir + "/hinted.h5", "--json"], environment: ["PLATLAS_MPIIO_HINTS": "cb_buffer_size=1048576"])
+            #expect(hinted.status == 0, "\(hints): \(hinted.stderr)")
+            let a = try #require(CLI.json(reference) as? [String: Any]), b = try #require(CLI.json(hinted) as? [String: Any])
+            #expect(BothWaysTests.difference(BothWaysTests.strip(a["analyses"]!), BothWaysTests.strip(b["analyses"]!)) == nil)
+        }
+        let bad = try CLI.run(["info", dir + "/model.json"], environment: ["PLATLAS_MPIIO_HINTS": "romio_cb_write"])
+        #expect(bad.status == 2 && bad.stderr.contains("PLATLAS_MPIIO_HINTS: 'romio_cb_write' is not key=value"), "\(bad.stderr)")
+        #expect(bad.stderr.split(separator: "\n").count == 1, "one line: \(bad.stderr)")
     }
 
     @Test func submitDryRunFillsTheTemplate() throws {

@@ -44,6 +44,24 @@ struct ParallelLayout {
 func parallelFilePath(_ workdir: String) -> String { workdir + "/parallel.h5" }
 
 var parallelHDF5Cases: [TestCase] { [
+    TestCase(name: "parallel HDF5: MPI-IO hints reach the file") { world, workdir, expect in
+        let saved = MPIIOHints.current
+        defer { MPIIOHints.current = saved }
+        let (hints, problem) = MPIIOHints.parse(" cb_buffer_size = 1048576 ,romio_cb_write=enable")
+        expect.expect(problem == nil, "the hints parse")
+        MPIIOHints.current = hints
+        let file = try File.create(workdir + "/hinted.h5", communicator: world)
+        let given = try file.mpiIOHints()
+        try file.close()
+        expect.expect(given.contains { $0.key == "cb_buffer_size" && $0.value == "1048576" }, "cb_buffer_size in the file's hints: \(given)")
+        expect.expect(given.contains { $0.key == "romio_cb_write" && $0.value == "enable" }, "romio_cb_write in the file's hints: \(given)")
+        MPIIOHints.current = []
+        let plain = try File.create(workdir + "/plain.h5", communicator: world)
+        let none = try plain.mpiIOHints()
+        try plain.close()
+        expect.expect(!none.contains { $0.key == "cb_buffer_size" || $0.key == "romio_cb_write" }, "no hints given, none set: \(none)")
+        expect.expect(MPIIOHints.parse("a=1,b").problem != nil, "an entry without = is refused")
+    },
     TestCase(name: "parallel HDF5: collective write") { world, workdir, expect in
         let r = world.rank
         let layout = ParallelLayout(ranks: world.size)

@@ -158,6 +158,8 @@ with h5py.File(sys.argv[1], "r") as f:
         assert d.attrs["ranks"] == 4 and d["regions_per_rank"].shape == (4,), name
         assert d["regions_per_rank"][()].sum() == regions, (name, d["regions_per_rank"][()], regions)
         assert g["sheets/support_offsets"][-1] == g["sheets/support_points"].shape[0], name
+        x = d["exchange_seconds_per_round"][()]
+        assert x.shape == (d.attrs["rounds"],) and (x >= 0).all() and abs(x.sum() - d.attrs["exchange_seconds"]) < 1e-9, (name, x)
 PY
     then pass; else fail "$label: the load report or the offsets of the 4-rank file"; fi
 }
@@ -413,6 +415,35 @@ fi
 if [ "$first_status" -eq 0 ] && /usr/bin/python3 -c 'import h5py, sys; h5py.File(sys.argv[1], "r")["cycles"]' "$work/shared.h5" \
     && [ ! -e "$work/shared.h5.lock" ]; then pass; else
     fail "two runs on one output: the first exited $first_status:"$'\n'"$(tail -3 "$work/first.err")"
+fi
+
+# 9. Node-local storage: rank 1 runs in a mount namespace of its own with a tmpfs over the
+#    output's directory, as on a second node whose /tmp is its own. Every rank refuses the run
+#    with one line naming the directory, before anything is written; the same run with the
+#    directory seen by both ranks succeeds. Skipped where mount namespaces are not permitted.
+mkdir -p "$work/nodelocal"
+if unshare --mount true 2>/dev/null; then
+    set +e
+    mpirun --oversubscribe -np 2 bash -c '
+        if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then
+            exec unshare --mount bash -c "mount -t tmpfs tmpfs \"\$0\" && exec \"\$@\"" "$0" "$@"
+        fi
+        exec "$@"' "$work/nodelocal" "$platlas" cycles jobs/models/duffing.json --max-order 2 \
+        --output "$work/nodelocal/c.h5" >"$work/nodelocal.out" 2>"$work/nodelocal.err"
+    local_status=$?
+    set -e
+    lines=$(grep -c '^platlas' "$work/nodelocal.err" || true)
+    if [ "$local_status" -ne 0 ] && [ "$lines" -ge 1 ] && ! grep '^platlas' "$work/nodelocal.err" | grep -vq "is not shared by all ranks" \
+        && grep -q "'$work/nodelocal' is not shared by all ranks: rank 1 on " "$work/nodelocal.err" \
+        && [ -z "$(ls -A "$work/nodelocal")" ]; then pass; else
+        fail "node-local output directory: exit $local_status, left $(ls -A "$work/nodelocal" | tr '\n' ' '):"$'\n'"$(grep '^platlas' "$work/nodelocal.err")"
+    fi
+    if mpirun --oversubscribe -np 2 "$platlas" cycles jobs/models/duffing.json --max-order 2 --output "$work/nodelocal/c.h5" \
+        >/dev/null 2>"$work/nodelocal2.err" && [ -z "$(find "$work/nodelocal" -name '.platlas-shared-check-*')" ]; then pass; else
+        fail "shared output directory refused or probe left behind:"$'\n'"$(tail -3 "$work/nodelocal2.err")"
+    fi
+else
+    echo "mpi tests: SKIP node-local storage: mount namespaces are not permitted here (unshare --mount failed)" >&2
 fi
 
 echo "mpi tests: $passed passed, $failed failed"

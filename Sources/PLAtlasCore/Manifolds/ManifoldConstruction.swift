@@ -88,6 +88,11 @@ public struct DistributionReport: Sendable {
     public var bytesSentPerRank: [Int] = []
     /// Bytes exchanged between ranks in each round (all ranks together).
     public var bytesPerRound: [Int] = []
+    /// Seconds of each round spent in its collectives (the all-to-all exchanges and the
+    /// reduction that ends them), the least over ranks: the rank that arrives last waits for
+    /// no one, so this is the transport's cost rather than the barrier's.
+    public var exchangeSecondsPerRound: [Double] = []
+    public var exchangeSeconds: Double { exchangeSecondsPerRound.reduce(0, +) }
     /// Sum over rounds of the busiest rank's points over the sum of the mean: the slowdown of
     /// bulk-synchronous rounds against perfect balance.
     public var roundImbalance: Double { meanWork > 0 ? Double(busiestWork) / meanWork : 1 }
@@ -286,7 +291,7 @@ public struct ManifoldConstruction {
         var buffered = 0
         var next = 0
         var roundPushed = 0, dropped = 0, work = 0, sentBytes = 0, busy = 0.0
-        var remote = 0, arrivals = 0
+        var remote = 0, arrivals = 0, exchanging = 0.0
         while true {
             // Process regions until the buffer passes the limit (or none is left).
             while next < regions.count && buffered * 8 < options.exchangeLimitBytes {
@@ -323,7 +328,9 @@ public struct ManifoldConstruction {
                 }
             }
             sentBytes += 8 * buffered
+            let t1 = ContinuousClock.now
             let received = try world.allToAllv(buckets)
+            exchanging += CycleSearch.seconds(since: t1)
             reports[i].exchanges += 1
             buckets = [[UInt64]](repeating: [], count: size)
             buffered = 0
@@ -334,7 +341,9 @@ public struct ManifoldConstruction {
                     sequence += 1
                 }
             }
+            let t2 = ContinuousClock.now
             let more = try world.allReduce(next < regions.count ? 1 : 0, .max)
+            exchanging += CycleSearch.seconds(since: t2)
             if more == 0 { break }
         }
         // The serial order: by source region, in each source in the order it sent them.
@@ -344,6 +353,7 @@ public struct ManifoldConstruction {
         let sums = try world.allReduce([roundPushed, dropped, work, sentBytes + states[i].movedBytes, remote, arrivals], .sum)
         let largest = try world.allReduce([Double(work), busy], .max), totalBusy = try world.allReduce(busy, .sum)
         let busiest = Int(largest[0]), slowest = largest[1]
+        reports[i].exchangeSecondsPerRound.append(try world.allReduce(exchanging, .min))
         states[i].pushed += sums[0]
         if sums[1] > 0 {
             states[i].stop = .budget

@@ -1,4 +1,5 @@
 import Foundation
+import HDF5
 import PLAtlasCore
 import TOMLKit
 
@@ -146,9 +147,13 @@ public struct JobSpec: Sendable {
     /// The spec's `seed` (default 0), the default of every analysis's seed.
     public var seed: UInt64
     public var analyses: [AnalysisRequest]
+    /// `mpiio_hints`: MPI-IO hints for the result file when several ranks write it
+    /// (docs/cluster.md, "MPI-IO hints"), as a table of strings or numbers or as the text
+    /// `key=value,key=value`; empty when absent.
+    public var mpiIOHints: [(key: String, value: String)] = []
 
     /// Top-level keys other than analysis tables.
-    public static let topLevelKeys = ["model", "name", "seed"]
+    public static let topLevelKeys = ["model", "name", "seed", "mpiio_hints"]
 
     /// Reads and checks `path`. Every mistake is reported with the spec's path and line.
     public static func load(_ path: String, registry: AnalysisRegistry) throws(JobSpecError) -> JobSpec {
@@ -207,6 +212,7 @@ public struct JobSpec: Sendable {
             model = (model! as NSString).standardizingPath
         }
         let seed = try top.seed() ?? 0
+        let hints = try mpiIOHints(top)
 
         // The analyses, in the order their tables appear in the file.
         var tables: [SpecTable] = []
@@ -242,8 +248,37 @@ public struct JobSpec: Sendable {
         guard !analyses.isEmpty else {
             throw JobSpecError(path, line: nil, "no analyses: add a table such as [[cycles]] (available: \(registry.names.joined(separator: ", ")))")
         }
-        return JobSpec(path: path, absolutePath: absolute, text: text, name: name, modelPath: model,
-                       modelLine: top.line(of: "model"), seed: seed, analyses: analyses)
+        var spec = JobSpec(path: path, absolutePath: absolute, text: text, name: name, modelPath: model,
+                           modelLine: top.line(of: "model"), seed: seed, analyses: analyses)
+        spec.mpiIOHints = hints
+        return spec
+    }
+
+    /// The spec's `mpiio_hints`: a table (`{ striping_factor = 8, romio_cb_write = "enable" }`)
+    /// or the text `key=value,key=value` of `PLATLAS_MPIIO_HINTS`.
+    static func mpiIOHints(_ top: SpecTable) throws(JobSpecError) -> [(key: String, value: String)] {
+        guard let value = top.table["mpiio_hints"] else { return [] }
+        let expected = "'mpiio_hints' must be a table of MPI-IO hints, e.g. { romio_cb_write = \"enable\", striping_factor = 8 }, or the text \"key=value,key=value\""
+        if let text = value.string {
+            let (hints, problem) = MPIIOHints.parse(text)
+            if let problem { throw top.error("mpiio_hints", "'mpiio_hints': \(problem) (expected \"key=value,key=value\" or a table)") }
+            return hints
+        }
+        guard let table = value.table else { throw top.error("mpiio_hints", expected) }
+        var hints: [(key: String, value: String)] = []
+        for key in table.keys.sorted() {
+            let entry = table[key]!
+            if let text = entry.string, !text.isEmpty {
+                hints.append((key, text))
+            } else if let number = entry.int {
+                hints.append((key, String(number)))
+            } else if let flag = entry.bool {
+                hints.append((key, flag ? "true" : "false"))
+            } else {
+                throw top.error("mpiio_hints", "'mpiio_hints.\(key)' must be a text, a whole number or true/false")
+            }
+        }
+        return hints
     }
 
     /// Models an analysis brings itself (the snapshots of the first stack sweep), with the

@@ -23,6 +23,8 @@ public enum DistributionOutput {
             ("points_per_rank", .array(r.pointsPerRank.map { .integer($0) })),
             ("bytes_sent_per_rank", .array(r.bytesSentPerRank.map { .integer($0) })),
             ("seconds_per_rank", .array(r.secondsPerRank.map { .number($0) })),
+            ("exchange_seconds", .number(r.exchangeSeconds)),
+            ("exchange_seconds_per_round", .array(r.exchangeSecondsPerRound.map { .number($0) })),
         ])
     }
 
@@ -39,11 +41,13 @@ public enum DistributionOutput {
         try g.setAttribute("round_imbalance_seconds", r.roundImbalanceSeconds)
         try g.setAttribute("moved_regions", r.movedRegions)
         try g.setAttribute("rebalanced_rounds", r.rebalancedRounds)
+        try g.setAttribute("exchange_seconds", r.exchangeSeconds)
         try g.writeDataset("regions_per_rank", r.regionsPerRank.map(Int64.init), shape: [r.ranks])
         try g.writeDataset("points_per_rank", r.pointsPerRank.map(Int64.init), shape: [r.ranks])
         try g.writeDataset("bytes_sent_per_rank", r.bytesSentPerRank.map(Int64.init), shape: [r.ranks])
         try g.writeDataset("seconds_per_rank", r.secondsPerRank, shape: [r.ranks])
         try g.writeDataset("bytes_per_round", r.bytesPerRound.map(Int64.init), shape: [r.bytesPerRound.count])
+        try g.writeDataset("exchange_seconds_per_round", r.exchangeSecondsPerRound, shape: [r.exchangeSecondsPerRound.count])
         try g.close()
     }
 }
