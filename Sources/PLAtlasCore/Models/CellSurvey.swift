@@ -62,11 +62,15 @@ extension ShallowForm {
         }
         var verticesExhausted = false
         if h >= m, Model.binomial(h, m) * Double.pow(2, Double(m)) <= vertexLimit {
+            let expected = Int(min(expectedCount, Double(cellLimit)))
+            index.reserveCapacity(expected)
+            cells.reserveCapacity(expected)
+            points.reserveCapacity(expected)
             verticesExhausted = surveyVertices { code, point in
                 if index[code] == nil {
                     index[code] = cells.count
                     cells.append(code)
-                    points.append(point)
+                    points.append(point())
                 }
             }
         }
@@ -104,59 +108,126 @@ extension ShallowForm {
     /// Visits the 2^M cells around every vertex (see `CellSurvey`), and around a vertex where
     /// more than M hyperplanes meet, the cells met along 256 * 2^M random directions. Returns
     /// whether the normals span R^M (then every cell has a vertex and was visited).
-    func surveyVertices(_ record: (RegionCode, [Double]) -> Void) -> Bool {
+    ///
+    /// `record` gets each cell's code and a function giving a point inside it, which it calls
+    /// only for a cell it has not seen (each cell has several vertices). Around a vertex in
+    /// general position the code needs no point: every other plane's side is that of the vertex
+    /// (at least 1e-9 of its scale away), and the vertex's own M planes take the signs s of the
+    /// direction d = A^-1 s (N_S d = s). The point is the vertex plus d, scaled to half the
+    /// way to the nearest other plane. The M x M inverse comes from `SmallKernels`' LU and is
+    /// kept when its exact 1-norm reciprocal condition passes 1e-12.
+    func surveyVertices(_ record: (RegionCode, () -> [Double]) -> Void) -> Bool {
         let m = dimension, h = hiddenCount
         var spans = false
         var degenerateVertices = Set<[Int]>()
         var subset = Array(0..<m)
         let signs = 1 << m
+        var factors = [Double](repeating: 0, count: m * m), pivots = [Int](repeating: 0, count: m)
+        var inverse = [Double](repeating: 0, count: m * m)  // column k (A^-1 e_k) at k * m
+        var column = [Double](repeating: 0, count: m)
+        var vertex = [Double](repeating: 0, count: m), direction = [Double](repeating: 0, count: m)
+        var u = [Double](repeating: 0, count: h)
+        var inSubset = [Bool](repeating: false, count: h)
+        // Half the way from the vertex along `direction` to the nearest plane not in `skip`.
+        func interiorPoint(skipping skip: (Int) -> Bool) -> [Double] {
+            var t = 1.0
+            for j in 0..<h where !skip(j) {
+                var along = 0.0
+                for c in 0..<m { along += N[j * m + c] * direction[c] }
+                if along != 0 && u[j] != 0 { t = min(t, 0.5 * abs(u[j] / along)) }
+            }
+            return (0..<m).map { vertex[$0] + t * direction[$0] }
+        }
         while true {
-            var rows: [Double] = []
-            for i in subset { rows += N[(i * m)..<((i + 1) * m)] }
-            if let lu = try? LUFactorization(Matrix(rows: m, columns: m, elements: rows)),
-               lu.reciprocalConditionEstimate > 1e-12 {
+            // A = the rows of N in the subset; its inverse, if it is well conditioned.
+            var oneNorm = 0.0
+            for c in 0..<m {
+                var sum = 0.0
+                for (r, i) in subset.enumerated() {
+                    factors[r * m + c] = N[i * m + c]
+                    sum += abs(N[i * m + c])
+                }
+                oneNorm = max(oneNorm, sum)
+            }
+            var invertible = factors.withUnsafeMutableBufferPointer { f in
+                pivots.withUnsafeMutableBufferPointer { SmallKernels.luFactor(f.baseAddress!, n: m, pivots: $0.baseAddress!) }
+            }
+            if invertible {
+                var inverseNorm = 0.0
+                for k in 0..<m {
+                    for r in 0..<m { column[r] = r == k ? 1 : 0 }
+                    factors.withUnsafeBufferPointer { f in
+                        pivots.withUnsafeBufferPointer { p in
+                            column.withUnsafeMutableBufferPointer { SmallKernels.luSolve(f.baseAddress!, n: m, pivots: p.baseAddress!, $0.baseAddress!) }
+                        }
+                    }
+                    var sum = 0.0
+                    for r in 0..<m {
+                        inverse[k * m + r] = column[r]
+                        sum += abs(column[r])
+                    }
+                    inverseNorm = max(inverseNorm, sum)
+                }
+                let rcond = 1 / (oneNorm * inverseNorm)
+                invertible = rcond.isFinite && rcond > 1e-12
+            }
+            if invertible {
                 spans = true
-                let vertex = lu.solve(subset.map { -b[$0] })
-                let u = preActivation(vertex)
-                let scale = 1 + vertex.map(abs).max()!
-                var inSubset = [Bool](repeating: false, count: h)
+                var scale = 1.0
+                for r in 0..<m {
+                    var sum = 0.0
+                    for (k, i) in subset.enumerated() { sum -= inverse[k * m + r] * b[i] }
+                    vertex[r] = sum
+                    scale = max(scale, 1 + abs(sum))
+                }
                 for i in subset { inSubset[i] = true }
-                // More than M hyperplanes through this vertex (the origin of a clipped model,
-                // where every W2 z = 0 meets): the cells around it are those of a central
-                // arrangement; sample them along random directions, once per vertex.
-                let incident = (0..<h).filter { inSubset[$0] || abs(u[$0]) <= 1e-9 * scale }
-                if incident.count > m {
+                var base = RegionCode(count: h)
+                var incident: [Int] = []
+                for j in 0..<h {
+                    var value = b[j]
+                    for c in 0..<m { value += N[j * m + c] * vertex[c] }
+                    u[j] = value
+                    if inSubset[j] { continue }
+                    if abs(value) <= 1e-9 * scale {
+                        incident.append(j)
+                    } else if value > 0 {
+                        base[j] = true
+                    }
+                }
+                if !incident.isEmpty {
+                    // More than M hyperplanes through this vertex (the origin of a clipped model,
+                    // where every W2 z = 0 meets): the cells around it are those of a central
+                    // arrangement; sample them along random directions, once per vertex.
+                    incident = (incident + subset).sorted()
                     if !degenerateVertices.contains(incident) {
                         degenerateVertices.insert(incident)
                         var generator = SeededGenerator(seed: UInt64(degenerateVertices.count), stream: 0xDE6E)
                         for _ in 0..<(256 * signs) {
-                            let d = (0..<m).map { _ in generator.normal() }
-                            var t = 1.0
-                            for j in 0..<h where !incident.contains(j) {
-                                var along = 0.0
-                                for c in 0..<m { along += N[j * m + c] * d[c] }
-                                if along != 0 { t = min(t, 0.5 * abs(u[j] / along)) }
-                            }
-                            let point = (0..<m).map { vertex[$0] + t * d[$0] }
-                            record(region(of: point), point)
+                            for c in 0..<m { direction[c] = generator.normal() }
+                            let point = interiorPoint { incident.contains($0) }
+                            record(region(of: point)) { point }
                         }
                     }
                 }
                 for mask in 0..<signs {
-                    let s = (0..<m).map { (mask >> $0) & 1 == 1 ? 1.0 : -1.0 }
-                    let d = lu.solve(s)
-                    // Step along d no further than half the way to the nearest other hyperplane.
-                    var t = 1.0
-                    for j in 0..<h where !inSubset[j] {
-                        var along = 0.0
-                        for c in 0..<m { along += N[j * m + c] * d[c] }
-                        if along != 0 && u[j] != 0 { t = min(t, 0.5 * abs(u[j] / along)) }
+                    // d = A^-1 s, s in {-1, 1}^M.
+                    for r in 0..<m {
+                        var sum = 0.0
+                        for k in 0..<m { sum += (mask >> k) & 1 == 1 ? inverse[k * m + r] : -inverse[k * m + r] }
+                        direction[r] = sum
                     }
-                    let point = (0..<m).map { vertex[$0] + t * d[$0] }
-                    // A point off every hyperplane lies in a cell, whatever side of the other
-                    // planes through a degenerate vertex it landed on.
-                    record(region(of: point), point)
+                    if incident.isEmpty {
+                        var code = base
+                        for (k, i) in subset.enumerated() where (mask >> k) & 1 == 1 { code[i] = true }
+                        record(code) { interiorPoint { inSubset[$0] } }
+                    } else {
+                        // A point off every hyperplane lies in a cell, whatever side of the other
+                        // planes through a degenerate vertex it landed on.
+                        let point = interiorPoint { inSubset[$0] }
+                        record(region(of: point)) { point }
+                    }
                 }
+                for i in subset { inSubset[i] = false }
             }
             // Next M-subset in lexicographic order.
             var i = m - 1

@@ -80,4 +80,34 @@ struct ShallowFormTests {
         #expect(model.regionCountUpperBound == 22)
         #expect(report.regionsExamined == 22 && report.exhaustive)
     }
+
+    /// The vertex survey against an independent path: each cell's point lies in that cell by
+    /// `region(of:)`, the codes are distinct, every cell that dense random sampling in a wide
+    /// box meets is among them, and in general position their number is the exact count
+    /// 1 + H + C(H, 2) + ... + C(H, M). Clipped models add the degenerate vertex at the origin.
+    @Test(arguments: [(2, 7, false), (2, 12, false), (3, 6, false), (3, 9, false), (4, 6, false), (2, 4, true), (3, 3, true)])
+    func vertexSurveyFindsEveryCell(m: Int, h: Int, clipped: Bool) {
+        for seed in UInt64(1)...4 {
+            let model = TestModels.shplrnn(m: m, h: h, seed: seed * 17 + UInt64(h), clipped: clipped)
+            let form = model.shallowForm()
+            let survey = form.surveyCells(expectedCount: model.regionCountUpperBound, lines: 400, seed: seed)
+            #expect(survey.verticesExhausted, "the vertex method ran (m \(m), h \(h))")
+            #expect(Set(survey.cells).count == survey.cells.count, "distinct codes")
+            for (code, point) in zip(survey.cells, survey.interiorPoints) {
+                #expect(form.region(of: point) == code, "the point of a cell lies in it (m \(m), h \(h), seed \(seed))")
+            }
+            if !clipped {
+                #expect(Double(survey.cells.count) == model.regionCountUpperBound, "general position: every cell (m \(m), h \(h), seed \(seed))")
+            }
+            let known = Set(survey.cells)
+            var g = SeededGenerator(seed: 99 + seed)
+            var missed = 0
+            for _ in 0..<20_000 {
+                let radius = [1.0, 5.0, 50.0][Int(g.next() % 3)]
+                let z = (0..<m).map { _ in (2 * g.uniform() - 1) * radius }
+                if !known.contains(form.region(of: z)) { missed += 1 }
+            }
+            #expect(missed == 0, "\(missed) sampled points in cells the survey did not find (m \(m), h \(h), seed \(seed))")
+        }
+    }
 }
