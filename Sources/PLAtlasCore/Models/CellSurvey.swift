@@ -128,6 +128,7 @@ extension ShallowForm {
         var vertex = [Double](repeating: 0, count: m), direction = [Double](repeating: 0, count: m)
         var u = [Double](repeating: 0, count: h)
         var inSubset = [Bool](repeating: false, count: h)
+        var words = [UInt64](repeating: 0, count: RegionCode.wordCount(h))
         // Half the way from the vertex along `direction` to the nearest plane not in `skip`.
         func interiorPoint(skipping skip: (Int) -> Bool) -> [Double] {
             var t = 1.0
@@ -181,17 +182,29 @@ extension ShallowForm {
                     scale = max(scale, 1 + abs(sum))
                 }
                 for i in subset { inSubset[i] = true }
-                var base = RegionCode(count: h)
+                // u = N vertex + b; the vertex's side of every other plane, as code words.
                 var incident: [Int] = []
-                for j in 0..<h {
-                    var value = b[j]
-                    for c in 0..<m { value += N[j * m + c] * vertex[c] }
-                    u[j] = value
-                    if inSubset[j] { continue }
-                    if abs(value) <= 1e-9 * scale {
-                        incident.append(j)
-                    } else if value > 0 {
-                        base[j] = true
+                for w in words.indices { words[w] = 0 }
+                N.withUnsafeBufferPointer { n in
+                    b.withUnsafeBufferPointer { bb in
+                        u.withUnsafeMutableBufferPointer { uu in
+                            inSubset.withUnsafeBufferPointer { sub in
+                                vertex.withUnsafeBufferPointer { v in
+                                    let tolerance = 1e-9 * scale
+                                    for j in 0..<h {
+                                        var value = bb[j]
+                                        for c in 0..<m { value += n[j * m + c] * v[c] }
+                                        uu[j] = value
+                                        if sub[j] { continue }
+                                        if abs(value) <= tolerance {
+                                            incident.append(j)
+                                        } else if value > 0 {
+                                            words[j >> 6] |= 1 << UInt64(j & 63)
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
                 if !incident.isEmpty {
@@ -217,9 +230,9 @@ extension ShallowForm {
                         direction[r] = sum
                     }
                     if incident.isEmpty {
-                        var code = base
-                        for (k, i) in subset.enumerated() where (mask >> k) & 1 == 1 { code[i] = true }
-                        record(code) { interiorPoint { inSubset[$0] } }
+                        var codeWords = words
+                        for (k, i) in subset.enumerated() where (mask >> k) & 1 == 1 { codeWords[i >> 6] |= 1 << UInt64(i & 63) }
+                        record(RegionCode(words: codeWords, count: h)!) { interiorPoint { inSubset[$0] } }
                     } else {
                         // A point off every hyperplane lies in a cell, whatever side of the other
                         // planes through a degenerate vertex it landed on.
