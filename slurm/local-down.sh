@@ -61,26 +61,25 @@ terminate() {
     stopped=$((stopped + 1))
 }
 
-stop() {  # stop PIDFILE NAME
-    local file=$1 name=$2 pid
-    if pid=$(pid_alive "$file" "$name"); then
-        terminate "$name" "$pid"
-    fi
+stop() {  # stop PIDFILE NAME [PIDFILE...]
+    local name=$2 file pid
+    for file in "$1" "${@:3}"; do
+        if pid=$(pid_alive "$file" "$name"); then
+            terminate "$name" "$pid"
+        fi
+        rm -f "$file"
+    done
     # Without a pid file (deleted, or never written), look for this cluster's daemon by the
     # paths on its command line.
     for pid in $(pids_by_dir "$name" "$dir"); do
         say "$name ($pid) of $dir has no pid file"
         terminate "$name" "$pid"
     done
-    rm -f "$file"
 }
 
-# The slurmds of simulated nodes (DIR/run/slurmd-nodeK.pid) first, then the one of one node;
-# stop() finds any other slurmd of DIR by its command line.
-for f in "$dir"/run/slurmd-*.pid; do
-    [ ! -e "$f" ] || stop "$f" slurmd
-done
-stop "$slurmd_pid" slurmd
+# slurmd: the one of a one-node cluster, or those of simulated nodes (DIR/run/slurmd-nodeK.pid).
+shopt -s nullglob
+stop "$slurmd_pid" slurmd "$dir"/run/slurmd-*.pid
 stop "$ctld_pid" slurmctld
 stop "$munge_pid" munged
 rm -f "$munge_socket" "$munge_socket.lock"

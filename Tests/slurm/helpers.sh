@@ -2,6 +2,64 @@
 # Shared by the Slurm suites (Tests/slurm/run.sh, Tests/nodes/run.sh); sourced, not run. The
 # caller defines note() (an indented line of detail) before calling these.
 
+# suite_start NAME SCRIPT ARGS...: the start of a suite run as `SCRIPT BIN_DIR`. Checks the
+# argument; sets suite (NAME), bin, root, slurm, platlas, python, started, before (the daemons
+# already running), work (a fresh directory under /tmp), cluster ($work/cluster), passed and
+# failed; cleans the launcher environment, exports PLATLAS_TEMPLATES; reports an interruption
+# as a failure.
+suite_start() {
+    suite=$1
+    if [ $# -ne 3 ]; then
+        echo "usage: $2 BIN_DIR" >&2
+        exit 2
+    fi
+    bin=$(cd "$3" 2>/dev/null && pwd) || { echo "$suite: no directory $3" >&2; exit 2; }
+    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+    slurm=$root/slurm
+    export PATH=$PATH:/usr/sbin
+    started=$(date +%s)
+    clean_launcher_env
+    export OPENBLAS_NUM_THREADS=1
+    platlas=$bin/platlas
+    # `platlas submit` uses this repository's templates wherever BIN_DIR is (a copied binary
+    # finds none of its own).
+    export PLATLAS_TEMPLATES=$slurm
+    python=/usr/bin/python3      # Debian's, with h5py (the python3 on PATH may lack it)
+    before=$(daemons)
+    work=$(mktemp -d "/tmp/platlas-${suite%% *}-test.XXXXXX")
+    chmod 0755 "$work"
+    cluster=$work/cluster
+    passed=0; failed=0
+    trap 'echo "$suite: interrupted" >&2; failed=$((failed + 1)); exit 130' INT TERM
+}
+
+# stop_cluster: the first step of a suite's EXIT trap: clears the traps, goes on past errors,
+# runs slurm/local-down.sh on the suite's cluster if it was created (its lines indented), and sets
+# leftover to the Slurm and munge processes that were not running before the suite.
+stop_cluster() {
+    trap - EXIT INT TERM
+    set +e
+    if [ -d "$cluster" ]; then
+        "$slurm/local-down.sh" "$cluster" 2>&1 | sed 's/^/       /'
+    fi
+    leftover=$(leftover_daemons "$before")
+}
+
+# suite_end KEPT SUMMARY: prints the time taken; removes the work directory if nothing failed,
+# else says it is kept (and KEPT: what lies where); prints SUMMARY last and exits 1 if anything
+# failed, 0 otherwise.
+suite_end() {
+    echo "$suite: $(( $(date +%s) - started )) s"
+    if [ "$failed" -eq 0 ]; then
+        rm -rf "$work"
+    else
+        echo "$suite: logs kept in $work ($1)"
+    fi
+    echo "$2"
+    [ "$failed" -eq 0 ] || exit 1
+    exit 0
+}
+
 # clean_launcher_env: inherited Slurm or MPI settings (from an enclosing job, or a singleton
 # MPI_Init) must not leak into a test cluster's jobs.
 clean_launcher_env() {
@@ -40,6 +98,26 @@ free_port_pair() {
         [ "$port" -lt 6900 ] || return 1
     done
     printf '%s\n' "$port"
+}
+
+# long_sweep_spec N FLUSH: a job spec of the toy map: [[info]], then a [[sweep]] of N x N points
+# that writes its finished points every FLUSH seconds (callers may append analyses).
+long_sweep_spec() {
+    cat <<EOF
+name = "long-sweep"
+model = "$root/jobs/models/toymap.json"
+seed = 3
+[[info]]
+[[sweep]]
+param = "W[0,0]"
+range = "0.77:3.77:$1"
+param2 = "W[1,0]"
+range2 = "-0.6:1.8:$1"
+max_order = 6
+lyapunov = true
+lyapunov_steps = 2000
+flush_interval = $2
+EOF
 }
 
 # ---- job utilities -----------------------------------------------------------------------

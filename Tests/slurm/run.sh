@@ -30,64 +30,27 @@
 # Runs as root. Prints `N passed, M failed` last; exits non-zero if anything failed.
 set -uo pipefail
 
-if [ $# -ne 1 ]; then
-    echo "usage: Tests/slurm/run.sh BIN_DIR" >&2
-    exit 2
-fi
-bin=$(cd "$1" 2>/dev/null && pwd) || { echo "slurm tests: no directory $1" >&2; exit 2; }
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-slurm=$root/slurm
-export PATH=$PATH:/usr/sbin
-started=$(date +%s)
-
 # shellcheck source-path=SCRIPTDIR source=helpers.sh
-. "$root/Tests/slurm/helpers.sh"
-clean_launcher_env
-export OPENBLAS_NUM_THREADS=1
-
-passed=0; failed=0
-pass() { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1${2:+: $2}"; }
-note() { echo "       $*"; }
-
-before=$(daemons)
-
-work=$(mktemp -d /tmp/platlas-slurm-test.XXXXXX)
-chmod 0755 "$work"
-cluster=$work/cluster
+. "$(dirname "${BASH_SOURCE[0]}")/helpers.sh"
+suite_start "slurm tests" Tests/slurm/run.sh "$@"
 jobs=$work/jobs
 mkdir -p "$jobs"
 cluster_up=0
 
+pass() { passed=$((passed + 1)); echo "ok   - $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL - $1${2:+: $2}"; }
+note() { echo "       $*"; }
+
 finish() {
-    local status leftover
-    trap - EXIT INT TERM
-    set +e
-    if [ -d "$cluster" ]; then
-        "$slurm/local-down.sh" "$cluster" 2>&1 | sed 's/^/       /'
-    fi
-    # Only processes that were not there before count.
-    leftover=$(leftover_daemons "$before")
+    stop_cluster
     if [ -z "$leftover" ]; then
         pass "no slurmctld, slurmd, slurmstepd or munged left running"
     else
         fail "no daemons left running" "still running: $(ps -o pid=,args= -p "$leftover" 2>/dev/null | tr '\n' ';')"
     fi
-    echo "slurm tests: $(( $(date +%s) - started )) s"
-    if [ "$failed" -eq 0 ]; then
-        rm -rf "$work"
-    else
-        echo "slurm tests: logs kept in $work (cluster logs in $cluster/log, job logs in $jobs)"
-    fi
-    echo "$passed passed, $failed failed"
-    status=0; [ "$failed" -eq 0 ] || status=1
-    exit "$status"
+    suite_end "cluster logs in $cluster/log, job logs in $jobs" "$passed passed, $failed failed"
 }
 trap finish EXIT
-trap 'echo "slurm tests: interrupted" >&2; failed=$((failed + 1)); exit 130' INT TERM
-
-platlas=$bin/platlas
-python=/usr/bin/python3      # Debian's, with h5py (the python3 on PATH may lack it)
 
 # ---- checks ------------------------------------------------------------------------------
 
@@ -342,23 +305,7 @@ EOF
 # --resume; the file it finishes must equal that of one uninterrupted local run.
 check_cancel_and_resume() {
     local spec=$jobs/long-sweep.toml out=$jobs/long-sweep.h5 id err written total=1024 rc
-    cat > "$spec" <<EOF
-name = "long-sweep"
-model = "$root/jobs/models/toymap.json"
-seed = 3
-[[info]]
-[[sweep]]
-param = "W[0,0]"
-range = "0.77:3.77:32"
-param2 = "W[1,0]"
-range2 = "-0.6:1.8:32"
-max_order = 6
-lyapunov = true
-lyapunov_steps = 2000
-flush_interval = 0.3
-[[cycles]]
-max_order = 2
-EOF
+    { long_sweep_spec 32 0.3; printf '[[cycles]]\nmax_order = 2\n'; } > "$spec"
     (cd "$jobs" && "$platlas" run "$spec" --output "$jobs/long-sweep-local.h5" > /dev/null 2> "$jobs/long-sweep-local.err") ||
         { note "local platlas run failed:"; sed 's/^/       | /' "$jobs/long-sweep-local.err"; return 1; }
     (cd "$jobs" && "$platlas" submit "$spec" --ntasks-per-node 2 --time 00:05:00 --output "$out") \
