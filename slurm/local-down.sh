@@ -87,7 +87,7 @@ rm -f "$munge_socket" "$munge_socket.lock"
 # Simulated nodes: whatever still runs inside them, their keepers, veth pairs and the bridge.
 if [ -d "$dir/nodes" ] || [ -n "$(keepers_of "$dir")" ]; then
     nodes_paths
-    BRIDGE= PORT=
+    BRIDGE=''
     # shellcheck disable=SC1090
     [ -r "$nodes_env" ] && . "$nodes_env"
     while read -r kp node_dir; do

@@ -20,7 +20,7 @@
 # name (an error if several have). Exit code: COMMAND's, or 255 when the node cannot be entered
 # (as ssh when it cannot connect).
 set -uo pipefail
-prog=node-exec
+prog='node-exec'
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$here/common.sh"

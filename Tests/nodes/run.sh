@@ -154,7 +154,18 @@ node_processes() {
     done
 }
 
-# sbatch_script NAME NODES PARTITION: a job script head for NODES nodes x 2 tasks; the body is
+# stopped_or_over NODE N JOB: N platlas processes run on NODE and all are stopped (state T), or
+# the job JOB has ended.
+stopped_or_over() {
+    local pids
+    pids=$(node_processes "$1" platlas)
+    if [ "$(wc -w <<<"$pids")" -eq "$2" ] && ! ps -o stat= -p "$(paste -sd, <<<"$pids")" | grep -qv '^T'; then
+        return 0
+    fi
+    job_finished "$3"
+}
+
+# sbatch_head NAME NODES PARTITION: a job script head for NODES nodes x 2 tasks; the body is
 # appended by the caller.
 sbatch_head() {
     cat <<EOF
@@ -314,20 +325,13 @@ check_submit() {
 # The stand-in for a node failure: the job stops itself at a known point, then is killed.
 check_move_node() {
     needs_cluster || return
-    local out=$shared/moved.h5 id log rc done_points pids
+    local out=$shared/moved.h5 id log rc done_points
     (cd "$shared" && PLATLAS_PAUSE_AFTER_POINTS=96 "$platlas" submit "$shared/long.toml" --partition node1 \
         --ntasks-per-node 2 --time 00:05:00 --output "$out") > "$shared/move1.out" 2> "$shared/move1.err" ||
         { reason="submit: $(tail -n 1 "$shared/move1.err")"; return 1; }
     id=$(submitted_job "$shared/move1.out")
     # Both ranks stop themselves (SIGSTOP) after the checkpoint write that reaches 96 points.
-    stopped_or_over() {
-        pids=$(node_processes node1 platlas)
-        if [ "$(wc -w <<<"$pids")" -eq 2 ] && ! ps -o stat= -p "$(tr '\n' ',' <<<"$pids" | sed 's/,$//')" | grep -qv '^T'; then
-            return 0
-        fi
-        job_finished "$id"
-    }
-    wait_until 60 stopped_or_over || { reason="job $id: ranks not stopped ($(job_states "$id"))"; scancel "$id"; return 1; }
+    wait_until 60 stopped_or_over node1 2 "$id" || { reason="job $id: ranks not stopped ($(job_states "$id"))"; scancel "$id"; return 1; }
     job_finished "$id" && { reason="job $id ended before it stopped itself: $(tail -n 1 "$shared/long-sweep-$id.err")"; return 1; }
     scancel --signal=KILL --full "$id" || { reason="scancel failed"; return 1; }
     wait_until 30 job_finished "$id" || { reason="job $id still $(job_states "$id") after SIGKILL"; return 1; }
@@ -359,7 +363,7 @@ check_move_node() {
 
 check_tcp_btl() {
     local t out
-    local tcp=(--mca btl tcp,self --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo)
+    local tcp=(--mca btl 'tcp,self' --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo)
     for t in default tcp; do
         local opts=()
         [ "$t" = default ] || opts=("${tcp[@]}")

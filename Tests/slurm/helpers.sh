@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # sets variables for the suite that sources it
 # Shared by the Slurm suites (Tests/slurm/run.sh, Tests/nodes/run.sh); sourced, not run. The
 # caller defines note() (an indented line of detail) before calling these.
 
