@@ -264,7 +264,7 @@ give_up() {
 # The nodes: the bridge, then per node its keeper (namespaces, private /tmp) and its veth pair.
 if [ "$nodes" -gt 1 ]; then
     rm -rf "$nodes_dir"
-    install -d -m 0755 "$nodes_dir"
+    install -d -m 0755 "$nodes_dir" "$dir/shared"
     printf 'NODES=%s\nPORT=%s\nSUBNET=%s\nBRIDGE=%s\n' "$nodes" "$port" "$subnet" "$bridge" > "$nodes_env"
     {
         printf '127.0.0.1 localhost\n%s.1 %s\n' "$net" "$host"

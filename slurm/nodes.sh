@@ -3,13 +3,14 @@
 # sourced by local-up.sh, local-down.sh and node-exec.sh, after common.sh, not run.
 #
 # Node K (hostname nodeK) is a network + UTS + mount namespace held open by one process, its
-# keeper: `bash -c SCRIPT platlas-node-keeper DIR/nodes/nodeK nodeK ...`, started by `unshare --net --uts
-# --mount --propagation private`, which sets the hostname, mounts a tmpfs on /tmp and on /dev/shm
-# (node-local storage), binds back into that /tmp the paths under /tmp the nodes share (DIR and
-# any --share PATH), binds DIR/nodes/hosts over /etc/hosts, and then blocks reading a FIFO,
-# forever, without a child. Everything outside /tmp and /dev/shm is the machine's, so the
-# repository and the shared directory DIR/shared are the same on every node. Processes enter a
-# node with `nsenter --target KEEPER --net --uts --mount` (node-exec.sh; slurmd is started so).
+# keeper: `bash -c SCRIPT platlas-node-keeper DIR/nodes/nodeK nodeK ...`, started by `unshare
+# --net --uts --mount --propagation private`, which sets the hostname, mounts a tmpfs on /tmp
+# and on /dev/shm (node-local storage), binds back into that /tmp the paths under /tmp the nodes
+# share (DIR and any --share PATH), binds DIR/nodes/hosts over /etc/hosts, and then blocks
+# reading a FIFO, forever, without a child. Everything outside /tmp and /dev/shm is the
+# machine's, so the repository and the shared directory DIR/shared (made by local-up.sh) are the
+# same on every node. Processes enter a node with `nsenter --target KEEPER --net --uts
+# --mount` (node-exec.sh; slurmd is started so).
 #
 # Network: a Linux bridge plb<PORT> with address 10.213.S.1/24 on the host, and per node a veth
 # pair: plb<PORT>h<K> on the bridge, its peer renamed eth0 inside the node, address
