@@ -9,7 +9,7 @@ export OMPI_ALLOW_RUN_AS_ROOT ?= 1
 export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM ?= 1
 export OMPI_MCA_rmaps_base_oversubscribe ?= 1
 
-.PHONY: all deps build debug demo test unit-test mpi-test slurm-test bench clean
+.PHONY: all deps build debug demo test unit-test mpi-test slurm-test nodes-test bench clean
 
 all: build
 
@@ -33,6 +33,7 @@ test: build
 	PLATLAS_BINARY=$(CURDIR)/$(RELEASE_BIN)/platlas $(SWIFT) test
 	Tests/mpi/run.sh $(RELEASE_BIN)
 	Tests/slurm/run.sh $(RELEASE_BIN)
+	Tests/nodes/run.sh $(RELEASE_BIN)
 	@echo "make test: all suites passed"
 
 unit-test: deps
@@ -43,6 +44,11 @@ mpi-test: build
 
 slurm-test: build
 	Tests/slurm/run.sh $(RELEASE_BIN)
+
+# Two simulated nodes (network, UTS and mount namespaces, a bridge; docs/cluster.md, "Two
+# nodes"). Skips, and passes, where the machine allows no namespaces.
+nodes-test: build
+	Tests/nodes/run.sh $(RELEASE_BIN)
 
 bench: build
 	@scripts/bench.sh $(RELEASE_BIN)

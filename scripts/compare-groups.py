@@ -4,13 +4,20 @@ attribute below each GROUP (recursively) is equal in both files, NaN equal to Na
 timings: attributes and datasets whose name holds `seconds` or `per_second`, and the imbalance
 figures of a manifold's load report (measured in seconds). Used to show that a command and its job-spec table write the
 same datasets, and that any number of ranks writes the same file.
-Usage: compare-groups.py A.h5 B.h5 GROUP...   (exit 0 when equal, 1 with the first difference)"""
+--ignore NAME (repeatable) skips attributes, datasets and groups of that name as well (`resumed`
+on a run continued from a checkpoint, `created` and `command` of the root group).
+Usage: compare-groups.py [--ignore NAME]... A.h5 B.h5 GROUP...   (exit 0 when equal, 1 with the
+first difference)"""
 import sys
 import h5py
 import numpy as np
 
-def timing(name):
-    return "seconds" in name or "per_second" in name or name in ("round_imbalance", "total_imbalance")
+IGNORED = set()
+
+
+def skipped(name):
+    return ("seconds" in name or "per_second" in name or name in ("round_imbalance", "total_imbalance")
+            or name in IGNORED)
 
 
 def same(a, b):
@@ -24,7 +31,7 @@ def same(a, b):
 
 def compare(a, b, path):
     for name in sorted(set(a.attrs) | set(b.attrs)):
-        if timing(name):
+        if skipped(name):
             continue
         if name not in a.attrs or name not in b.attrs:
             return f"{path}: attribute {name} only in one file"
@@ -34,7 +41,7 @@ def compare(a, b, path):
         return None if same(a[()], b[()]) else f"{path}: the values differ"
     names = set(a) | set(b)
     for name in sorted(names):
-        if timing(name):
+        if skipped(name):
             continue
         if name not in a or name not in b:
             return f"{path}/{name} only in one file"
@@ -45,7 +52,14 @@ def compare(a, b, path):
 
 
 def main():
-    first, second, groups = sys.argv[1], sys.argv[2], sys.argv[3:]
+    args = sys.argv[1:]
+    while len(args) >= 2 and args[0] == "--ignore":
+        IGNORED.add(args[1])
+        args = args[2:]
+    if len(args) < 3:
+        print("usage: compare-groups.py [--ignore NAME]... A.h5 B.h5 GROUP...", file=sys.stderr)
+        return 2
+    first, second, groups = args[0], args[1], args[2:]
     with h5py.File(first, "r") as a, h5py.File(second, "r") as b:
         for group in groups:
             if group not in a or group not in b:

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
           libopenblas-dev liblapacke-dev munge slurm-wlm python3 python3-h5py python3-numpy
-          python3-matplotlib procps)
+          python3-matplotlib procps iproute2 util-linux)
 
 missing=()
 for p in "${packages[@]}"; do

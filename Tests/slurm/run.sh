@@ -30,108 +30,27 @@
 # Runs as root. Prints `N passed, M failed` last; exits non-zero if anything failed.
 set -uo pipefail
 
-if [ $# -ne 1 ]; then
-    echo "usage: Tests/slurm/run.sh BIN_DIR" >&2
-    exit 2
-fi
-bin=$(cd "$1" 2>/dev/null && pwd) || { echo "slurm tests: no directory $1" >&2; exit 2; }
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-slurm=$root/slurm
-export PATH=$PATH:/usr/sbin
-started=$(date +%s)
-
-# Inherited Slurm or MPI settings (from an enclosing job, or a singleton MPI_Init) must not
-# leak into this cluster's jobs.
-for v in $(compgen -e | grep -E '^(SLURM_|SBATCH_|SRUN_|SALLOC_|PMIX_|PMI_|OMPI_)' || true); do
-    unset "$v"
-done
-export OPENBLAS_NUM_THREADS=1
-
-passed=0; failed=0
-pass() { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1${2:+: $2}"; }
-note() { echo "       $*"; }
-
-# Live (not zombie) Slurm and munge processes, one PID a line.
-daemons() {
-    ps -eo pid=,stat=,comm= |
-        awk '$2 !~ /^Z/ && $3 ~ /^(slurmctld|slurmd|slurmstepd|slurmscriptd|munged)$/ { print $1 }' |
-        sort
-}
-before=$(daemons)
-
-work=$(mktemp -d /tmp/platlas-slurm-test.XXXXXX)
-chmod 0755 "$work"
-cluster=$work/cluster
+# shellcheck source-path=SCRIPTDIR source=helpers.sh
+. "$(dirname "${BASH_SOURCE[0]}")/helpers.sh"
+suite_start "slurm tests" Tests/slurm/run.sh "$@"
 jobs=$work/jobs
 mkdir -p "$jobs"
 cluster_up=0
 
+pass() { passed=$((passed + 1)); echo "ok   - $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL - $1${2:+: $2}"; }
+note() { echo "       $*"; }
+
 finish() {
-    local status leftover i
-    trap - EXIT INT TERM
-    set +e
-    if [ -d "$cluster" ]; then
-        "$slurm/local-down.sh" "$cluster" 2>&1 | sed 's/^/       /'
-    fi
-    # Give init a moment to reap what exited; only processes that were not there before count.
-    i=0
-    while :; do
-        leftover=$(comm -13 <(printf '%s\n' "$before") <(daemons) | paste -sd, -)
-        [ -z "$leftover" ] || [ "$i" -ge 50 ] && break
-        sleep 0.1; i=$((i + 1))
-    done
+    stop_cluster
     if [ -z "$leftover" ]; then
         pass "no slurmctld, slurmd, slurmstepd or munged left running"
     else
         fail "no daemons left running" "still running: $(ps -o pid=,args= -p "$leftover" 2>/dev/null | tr '\n' ';')"
     fi
-    echo "slurm tests: $(( $(date +%s) - started )) s"
-    if [ "$failed" -eq 0 ]; then
-        rm -rf "$work"
-    else
-        echo "slurm tests: logs kept in $work (cluster logs in $cluster/log, job logs in $jobs)"
-    fi
-    echo "$passed passed, $failed failed"
-    status=0; [ "$failed" -eq 0 ] || status=1
-    exit "$status"
+    suite_end "cluster logs in $cluster/log, job logs in $jobs" "$passed passed, $failed failed"
 }
 trap finish EXIT
-trap 'echo "slurm tests: interrupted" >&2; failed=$((failed + 1)); exit 130' INT TERM
-
-# ---- job utilities -----------------------------------------------------------------------
-
-# job_states ID: the JobState of the job, one line per array task.
-job_states() { scontrol show job -o "$1" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2; }
-
-# wait_until SECONDS COMMAND...: polls COMMAND every 0.2 s until it succeeds. SECONDS is what the
-# event takes on an idle machine; the limit is ten times that, a safety net for a hung daemon, so
-# that a slow or loaded machine still passes (every wait is for an event, never for a duration).
-wait_until() {
-    local limit=$(( $1 * 5 * 10 )) i=0
-    shift
-    until "$@"; do
-        [ "$i" -ge "$limit" ] && return 1
-        sleep 0.2; i=$((i + 1))
-    done
-}
-# wait_job ID SECONDS: waits until the job (every task of an array) has finished, then prints
-# the largest exit code, as sbatch --wait would; fails on timeout.
-job_finished() {
-    local states
-    states=$(job_states "$1")
-    [ -n "$states" ] &&
-        ! grep -qE '^(PENDING|CONFIGURING|RUNNING|COMPLETING|SUSPENDED|REQUEUED|RESIZING|SIGNALING|STAGE_OUT)$' <<<"$states"
-}
-wait_job() {
-    wait_until "$2" job_finished "$1" || { note "job $1 not finished after $2 s: $(job_states "$1" | tr '\n' ' ')"; return 1; }
-    scontrol show job -o "$1" | grep -oE 'ExitCode=[0-9]+' | cut -d= -f2 | sort -n | tail -n 1
-}
-job_gone_from_queue() { [ -z "$(squeue -h -j "$1" 2>/dev/null)" ]; }
-job_in_state() { [ "$(job_states "$1" | sort -u)" = "$2" ]; }
-
-platlas=$bin/platlas
-python=/usr/bin/python3      # Debian's, with h5py (the python3 on PATH may lack it)
 
 # ---- checks ------------------------------------------------------------------------------
 
@@ -161,12 +80,7 @@ check_placeholders() {
 
 # A free port pair for slurmctld and slurmd, so a cluster already running elsewhere is no
 # obstacle.
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-port=6817
-while port_busy "$port" || port_busy "$((port + 1))"; do
-    port=$((port + 2))
-    [ "$port" -lt 6900 ] || { fail "free port pair for slurmctld and slurmd"; exit 1; }
-done
+port=$(free_port_pair) || { fail "free port pair for slurmctld and slurmd"; exit 1; }
 export PLATLAS_SLURM_PORT=$port
 
 check_up() {
@@ -300,7 +214,7 @@ check_submit_duffing() {
     (cd "$jobs" && timeout 600 "$platlas" submit "$root/jobs/duffing.toml" --ntasks-per-node 2 \
         --time 00:05:00 --partition debug --output "$out" --wait) > "$jobs/submit.out" 2> "$jobs/submit.err"
     rc=$?
-    id=$(grep -oE '^job [0-9]+' "$jobs/submit.out" | head -1 | cut -d' ' -f2)
+    id=$(submitted_job "$jobs/submit.out")
     log=$jobs/duffing-$id.out
     note "platlas submit --wait: exit code $rc; $(tail -1 "$jobs/submit.out")"
     if [ "$rc" -ne 0 ]; then
@@ -391,28 +305,12 @@ EOF
 # --resume; the file it finishes must equal that of one uninterrupted local run.
 check_cancel_and_resume() {
     local spec=$jobs/long-sweep.toml out=$jobs/long-sweep.h5 id err written total=1024 rc
-    cat > "$spec" <<EOF
-name = "long-sweep"
-model = "$root/jobs/models/toymap.json"
-seed = 3
-[[info]]
-[[sweep]]
-param = "W[0,0]"
-range = "0.77:3.77:32"
-param2 = "W[1,0]"
-range2 = "-0.6:1.8:32"
-max_order = 6
-lyapunov = true
-lyapunov_steps = 2000
-flush_interval = 0.3
-[[cycles]]
-max_order = 2
-EOF
+    { long_sweep_spec 32 0.3; printf '[[cycles]]\nmax_order = 2\n'; } > "$spec"
     (cd "$jobs" && "$platlas" run "$spec" --output "$jobs/long-sweep-local.h5" > /dev/null 2> "$jobs/long-sweep-local.err") ||
         { note "local platlas run failed:"; sed 's/^/       | /' "$jobs/long-sweep-local.err"; return 1; }
     (cd "$jobs" && "$platlas" submit "$spec" --ntasks-per-node 2 --time 00:05:00 --output "$out") \
         > "$jobs/long1.out" 2> "$jobs/long1.err" || { sed 's/^/       | /' "$jobs/long1.out" "$jobs/long1.err"; return 1; }
-    id=$(grep -oE '^job [0-9]+' "$jobs/long1.out" | head -1 | cut -d' ' -f2)
+    id=$(submitted_job "$jobs/long1.out")
     err=$jobs/long-sweep-$id.err
     # Wait for a progress line of the sweep with at least 10% of the points written.
     sweep_part_done() {
@@ -439,7 +337,7 @@ EOF
     # submission.
     (cd "$jobs" && "$platlas" submit "$spec" --ntasks-per-node 2 --time 00:05:00 --output "$out" --resume) \
         > "$jobs/long2.out" 2> "$jobs/long2.err" || { sed 's/^/       | /' "$jobs/long2.out" "$jobs/long2.err"; return 1; }
-    id=$(grep -oE '^job [0-9]+' "$jobs/long2.out" | head -1 | cut -d' ' -f2)
+    id=$(submitted_job "$jobs/long2.out")
     err=$jobs/long-sweep-$id.err
     rc=$(wait_job "$id" 120) || return 1
     note "checkpoint: $written of $total points; resubmitted with --resume: job $id, exit code $rc"
@@ -483,7 +381,7 @@ else
 fi
 
 if [ "$cluster_up" -eq 1 ]; then
-    for c in "check_up_again:local-up.sh again reports the cluster already up" \
+    run_checks "check_up_again:local-up.sh again reports the cluster already up" \
              "check_mpi_job:2-task sbatch --wait job runs platlas-mpi-tests under srun --mpi=pmix" \
              "check_exit_code:sbatch --wait returns the exit code of a failing job (3)" \
              "check_array:3-task job array (--array=0-2) runs every task" \
@@ -491,12 +389,7 @@ if [ "$cluster_up" -eq 1 ]; then
              "check_submit_duffing:platlas submit jobs/duffing.toml (2 ranks, --wait): same cycles as a local run" \
              "check_submit_failure:platlas submit --wait exits with the job's exit code (2)" \
              "check_submit_array:platlas submit --array (3 tasks) then collect: every task file exactly" \
-             "check_cancel_and_resume:2-rank sweep job cancelled part-way (time-limit stand-in), resubmitted with --resume: same file as one uninterrupted run"; do
-        t0=$(date +%s.%N)
-        if "${c%%:*}"; then ok=1; else ok=0; fi
-        took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-        if [ "$ok" -eq 1 ]; then pass "${c#*:} (${took} s)"; else fail "${c#*:} (${took} s)"; fi
-    done
+             "check_cancel_and_resume:2-rank sweep job cancelled part-way (time-limit stand-in), resubmitted with --resume: same file as one uninterrupted run"
 else
     fail "cluster checks" "not run: the cluster did not come up"
 fi
