@@ -21,7 +21,7 @@
 #     loopback) write what the default transport (shared memory) writes, and what one rank writes;
 #   (g) a run whose output or checkpoint directory is node-local (/tmp, seen differently by the
 #     ranks on node1 and on node2) is refused: non-zero exit, one line with "not shared" and the
-#     directory. Skipped unless PLATLAS_NODES_EXPECT_SHARED_CHECK=1 (a platlas that checks);
+#     directory, nothing written (PLATLAS_NODES_EXPECT_SHARED_CHECK=0 skips it);
 # then always stops the cluster and checks that no daemon, keeper, namespace, veth or bridge it
 # started remains. Every wait is for an event (a job state, a stopped process, a line), with a
 # generous upper bound; none is a fixed sleep.
@@ -379,10 +379,10 @@ check_tcp_btl() {
     reason="2 ranks, --mca btl tcp,self over loopback and the default: sweep and manifold equal to each other and to 1 rank's"
 }
 
-# For a platlas that refuses a directory not every rank sees (PLATLAS_NODES_EXPECT_SHARED_CHECK=1).
+# A directory not every rank sees is refused (PLATLAS_NODES_EXPECT_SHARED_CHECK=0 skips this).
 check_shared_refusal() {
-    if [ "${PLATLAS_NODES_EXPECT_SHARED_CHECK:-0}" != 1 ]; then
-        reason="not enabled (PLATLAS_NODES_EXPECT_SHARED_CHECK=1 turns it on)"
+    if [ "${PLATLAS_NODES_EXPECT_SHARED_CHECK:-1}" != 1 ]; then
+        reason="skipped (PLATLAS_NODES_EXPECT_SHARED_CHECK=0)"
         return 77
     fi
     needs_cluster || return

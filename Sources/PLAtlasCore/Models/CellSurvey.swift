@@ -130,12 +130,20 @@ extension ShallowForm {
         var inSubset = [Bool](repeating: false, count: h)
         var words = [UInt64](repeating: 0, count: RegionCode.wordCount(h))
         // Half the way from the vertex along `direction` to the nearest plane not in `skip`.
-        func interiorPoint(skipping skip: (Int) -> Bool) -> [Double] {
+        func interiorPoint(skipping skip: [Bool]) -> [Double] {
             var t = 1.0
-            for j in 0..<h where !skip(j) {
-                var along = 0.0
-                for c in 0..<m { along += N[j * m + c] * direction[c] }
-                if along != 0 && u[j] != 0 { t = min(t, 0.5 * abs(u[j] / along)) }
+            N.withUnsafeBufferPointer { n in
+                u.withUnsafeBufferPointer { uu in
+                    skip.withUnsafeBufferPointer { sk in
+                        direction.withUnsafeBufferPointer { d in
+                            for j in 0..<h where !sk[j] && uu[j] != 0 {
+                                var along = 0.0
+                                for c in 0..<m { along += n[j * m + c] * d[c] }
+                                if along != 0 { t = min(t, 0.5 * abs(uu[j] / along)) }
+                            }
+                        }
+                    }
+                }
             }
             return (0..<m).map { vertex[$0] + t * direction[$0] }
         }
@@ -212,12 +220,14 @@ extension ShallowForm {
                     // where every W2 z = 0 meets): the cells around it are those of a central
                     // arrangement; sample them along random directions, once per vertex.
                     incident = (incident + subset).sorted()
+                    var onIncident = [Bool](repeating: false, count: h)
+                    for j in incident { onIncident[j] = true }
                     if !degenerateVertices.contains(incident) {
                         degenerateVertices.insert(incident)
                         var generator = SeededGenerator(seed: UInt64(degenerateVertices.count), stream: 0xDE6E)
                         for _ in 0..<(256 * signs) {
                             for c in 0..<m { direction[c] = generator.normal() }
-                            let point = interiorPoint { incident.contains($0) }
+                            let point = interiorPoint(skipping: onIncident)
                             record(region(of: point)) { point }
                         }
                     }
@@ -232,11 +242,11 @@ extension ShallowForm {
                     if incident.isEmpty {
                         var codeWords = words
                         for (k, i) in subset.enumerated() where (mask >> k) & 1 == 1 { codeWords[i >> 6] |= 1 << UInt64(i & 63) }
-                        record(RegionCode(words: codeWords, count: h)!) { interiorPoint { inSubset[$0] } }
+                        record(RegionCode(words: codeWords, count: h)!) { interiorPoint(skipping: inSubset) }
                     } else {
                         // A point off every hyperplane lies in a cell, whatever side of the other
                         // planes through a degenerate vertex it landed on.
-                        let point = interiorPoint { inSubset[$0] }
+                        let point = interiorPoint(skipping: inSubset)
                         record(region(of: point)) { point }
                     }
                 }
