@@ -59,7 +59,7 @@ launch() {
     case $1 in
         shm) echo mpirun -np 2 ;;
         tcp-local) echo mpirun -np 2 --mca btl tcp,self --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo ;;
-        tcp-nodes) echo env PLATLAS_SLURM_DIR="$cluster" mpirun -np 2 --map-by node --hostfile "$cluster/nodes/hostfile" \
+        tcp-nodes) echo env PLATLAS_SLURM_DIR="$cluster" mpirun -np 2 --map-by node --bind-to none --hostfile "$cluster/nodes/hostfile" \
             --mca plm_rsh_agent "$PWD/slurm/node-exec.sh" \
             --mca btl_tcp_if_include "$net.0/24" --mca oob_tcp_if_include "$net.0/24" ;;
     esac

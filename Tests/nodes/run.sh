@@ -133,7 +133,8 @@ mpirun_nodes() {
     local np=$1 net
     shift
     net=10.213.$(sed -n 's/^SUBNET=//p' "$cluster/nodes/cluster.env")
-    timeout 600 mpirun --mca plm_rsh_agent "$slurm/node-exec.sh" --hostfile "$cluster/nodes/hostfile" \
+    # --bind-to none: each simulated node would bind its first rank to core 0, the same core.
+    timeout 600 mpirun --bind-to none --mca plm_rsh_agent "$slurm/node-exec.sh" --hostfile "$cluster/nodes/hostfile" \
         --mca btl_tcp_if_include "$net.0/24" --mca oob_tcp_if_include "$net.0/24" -np "$np" "$@"
 }
 
