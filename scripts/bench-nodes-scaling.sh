@@ -27,20 +27,10 @@ bin=${1:-.build/release}
 what=${2:-all}
 platlas=$(cd "$(dirname "$bin/platlas")" && pwd)/platlas
 [ -x "$platlas" ] || { echo "bench-nodes-scaling: no $platlas" >&2; exit 2; }
-work=$(mktemp -d /tmp/platlas-bench-nodes.XXXXXX)
-chmod 0755 "$work"
-cluster=$work/cluster
-cleanup() {
-    [ ! -d "$cluster" ] || slurm/local-down.sh "$cluster" > /dev/null 2>&1 || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-for v in $(compgen -e | grep -E '^(OMPI_|PMIX_|PMI_|SLURM_)' || true); do unset "$v"; done
-export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1
-
 # shellcheck source-path=SCRIPTDIR source=../Tests/slurm/helpers.sh
 . Tests/slurm/helpers.sh
+bench_workdir nodes
+
 port=$(free_port_pair 6927) || { echo "bench-nodes-scaling: no free port pair" >&2; exit 2; }
 if ! PLATLAS_SLURM_PORT=$port slurm/local-up.sh --nodes 2 --share "$work" --share "$PWD" \
         --share "$(dirname "$platlas")" "$cluster" > /dev/null 2> "$work/up.err"; then

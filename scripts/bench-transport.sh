@@ -24,25 +24,15 @@ bin=${1:-.build/release}
 repeats=${2:-3}
 platlas=$bin/platlas
 [ -x "$platlas" ] || { echo "bench-transport: no $platlas" >&2; exit 2; }
-work=$(mktemp -d /tmp/platlas-bench-transport.XXXXXX)
-chmod 0755 "$work"
-cluster=$work/cluster
-cleanup() {
-    [ ! -d "$cluster" ] || slurm/local-down.sh "$cluster" > /dev/null 2>&1 || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-for v in $(compgen -e | grep -E '^(OMPI_|PMIX_|PMI_|SLURM_)' || true); do unset "$v"; done
-export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1
+# shellcheck source-path=SCRIPTDIR source=../Tests/slurm/helpers.sh
+. Tests/slurm/helpers.sh
+bench_workdir transport
 
 /usr/bin/python3 scripts/make-saddle-alrnn.py 25 10 > "$work/alrnn.json"
 cases=("duffing|$PWD/jobs/models/duffing.json --cycle 1 --kind stable --allow-non-invertible --max-iterations 80"
        "alrnn-25-10|$work/alrnn.json --cycle 1 --kind stable --bounds=-10:10")
 
 # The simulated nodes, for tcp-nodes; a free port pair, as the tests choose one.
-# shellcheck source-path=SCRIPTDIR source=../Tests/slurm/helpers.sh
-. Tests/slurm/helpers.sh
 nodes_note=
 port=$(free_port_pair 6917) || port=
 if [ -z "$port" ]; then

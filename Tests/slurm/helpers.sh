@@ -69,6 +69,19 @@ clean_launcher_env() {
     done
 }
 
+# bench_workdir NAME: for the benchmarks over simulated nodes: sets work (a new directory
+# /tmp/platlas-bench-NAME.XXXXXX) and cluster (work/cluster), removes both on exit (the cluster
+# stopped first), and sets the launcher environment of a 2-core machine running several ranks.
+bench_workdir() {
+    work=$(mktemp -d "/tmp/platlas-bench-$1.XXXXXX")
+    chmod 0755 "$work"
+    cluster=$work/cluster
+    trap '[ ! -d "$cluster" ] || slurm/local-down.sh "$cluster" > /dev/null 2>&1 || true; rm -rf "$work"' EXIT
+    clean_launcher_env
+    export OPENBLAS_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1
+}
+
 # daemons: live (not zombie) Slurm and munge processes, one PID a line.
 daemons() {
     ps -eo pid=,stat=,comm= |
