@@ -199,7 +199,6 @@ enum H5 {
         return hints.sorted { $0.key < $1.key }
     }
 
-
     /// The MPI-IO hints of parallel files (`MPIIOHints`); one writer at a time, under `lock`.
     nonisolated(unsafe) static var mpiIOHints: [(key: String, value: String)] = []
 

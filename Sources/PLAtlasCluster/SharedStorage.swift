@@ -44,9 +44,9 @@ public enum SharedStorage {
             if !visible(probe) { missing = k + 1; break }
         }
         let all = try world.allGather(Int64(missing))
-        let host = ProcessInfo.processInfo.hostName
-        let hosts = try gatherHosts(host, world: world)
+        // Every rank has `all`, so all of them gather the host names, or none.
         guard let rank = all.firstIndex(where: { $0 != 0 }) else { return }
+        let hosts = try gatherHosts(ProcessInfo.processInfo.hostName, world: world)
         let directory = directories[Int(all[rank]) - 1]
         throw InputError("'\(directory)' is not shared by all ranks: rank \(rank) on \(hosts[rank]) cannot see a file that "
             + "rank 0 on \(hosts[0]) made there (node-local storage such as /tmp?); put outputs and checkpoints on a file "

@@ -351,9 +351,11 @@ public struct ManifoldConstruction {
             states[i].pending[s] = list.sorted { ($0.source, $0.sequence) < ($1.source, $1.sequence) }.map(\.arrival)
         }
         let sums = try world.allReduce([roundPushed, dropped, work, sentBytes + states[i].movedBytes, remote, arrivals], .sum)
-        let largest = try world.allReduce([Double(work), busy], .max), totalBusy = try world.allReduce(busy, .sum)
+        // The least exchange time over ranks rides on the same reduction as the largest work:
+        // min(x) = -max(-x).
+        let largest = try world.allReduce([Double(work), busy, -exchanging], .max), totalBusy = try world.allReduce(busy, .sum)
         let busiest = Int(largest[0]), slowest = largest[1]
-        reports[i].exchangeSecondsPerRound.append(try world.allReduce(exchanging, .min))
+        reports[i].exchangeSecondsPerRound.append(-largest[2])
         states[i].pushed += sums[0]
         if sums[1] > 0 {
             states[i].stop = .budget

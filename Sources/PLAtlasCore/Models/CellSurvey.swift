@@ -220,10 +220,10 @@ extension ShallowForm {
                     // where every W2 z = 0 meets): the cells around it are those of a central
                     // arrangement; sample them along random directions, once per vertex.
                     incident = (incident + subset).sorted()
-                    var onIncident = [Bool](repeating: false, count: h)
-                    for j in incident { onIncident[j] = true }
                     if !degenerateVertices.contains(incident) {
                         degenerateVertices.insert(incident)
+                        var onIncident = [Bool](repeating: false, count: h)
+                        for j in incident { onIncident[j] = true }
                         var generator = SeededGenerator(seed: UInt64(degenerateVertices.count), stream: 0xDE6E)
                         for _ in 0..<(256 * signs) {
                             for c in 0..<m { direction[c] = generator.normal() }
